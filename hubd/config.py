@@ -1,0 +1,189 @@
+"""Hub configuration: a TOML file with documented defaults.
+
+Every setting is a field of one of the dataclasses below, and docs/configuration.md documents
+each one (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hubd.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("/etc/hubd/hubd.toml")
+
+
+@dataclass(frozen=True, slots=True)
+class HubSection:
+    name: str = "Learning Hub"
+    data_dir: Path = Path("/var/lib/hubd")
+
+
+@dataclass(frozen=True, slots=True)
+class WebSection:
+    host: str = "0.0.0.0"  # noqa: S104 - the hub serves its own Wi-Fi network
+    port: int = 8080
+    max_request_bytes: int = 1_048_576
+    shutdown_grace_seconds: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class StorageSection:
+    readers: int = 2
+    max_batch: int = 2000
+    min_free_mb: int = 50
+
+
+@dataclass(frozen=True, slots=True)
+class LoggingSection:
+    level: str = "INFO"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    hub: HubSection = field(default_factory=HubSection)
+    web: WebSection = field(default_factory=WebSection)
+    storage: StorageSection = field(default_factory=StorageSection)
+    logging: LoggingSection = field(default_factory=LoggingSection)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.hub.data_dir
+
+    @property
+    def database_path(self) -> Path:
+        return self.hub.data_dir / "hub.sqlite3"
+
+    @property
+    def blobs_dir(self) -> Path:
+        return self.hub.data_dir / "blobs"
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    "hub": HubSection,
+    "web": WebSection,
+    "storage": StorageSection,
+    "logging": LoggingSection,
+}
+
+_LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR"}
+
+
+def settings() -> list[tuple[str, str, object]]:
+    """Every setting as (dotted name, type name, default): the list the docs must cover."""
+    out: list[tuple[str, str, object]] = []
+    for section_name, cls in _SECTIONS.items():
+        for f in dataclasses.fields(cls):
+            default = f.default
+            type_name = f.type if isinstance(f.type, str) else f.type.__name__
+            out.append((f"{section_name}.{f.name}", type_name, default))
+    return out
+
+
+def _coerce(where: str, type_name: str, value: object) -> object:
+    # bool is an int in Python: refuse it explicitly where a number belongs.
+    if type_name == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"Setting {where} must be a whole number, not {value!r}.")
+        return value
+    if type_name == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"Setting {where} must be a number, not {value!r}.")
+        return float(value)
+    if type_name == "str":
+        if not isinstance(value, str):
+            raise ConfigError(f"Setting {where} must be text in quotes, not {value!r}.")
+        return value
+    if type_name == "Path":
+        if not isinstance(value, str) or not value:
+            raise ConfigError(f"Setting {where} must be a path in quotes, not {value!r}.")
+        return Path(value)
+    raise AssertionError(type_name)  # pragma: no cover - every field type is listed above
+
+
+def config_from_dict(raw: dict[str, Any], *, base_dir: Path | None = None) -> Config:
+    """Build a Config from parsed TOML, refusing unknown keys and wrong types."""
+    sections: dict[str, object] = {}
+    for section_name, values in raw.items():
+        cls = _SECTIONS.get(section_name)
+        if cls is None:
+            known = ", ".join(f"[{s}]" for s in _SECTIONS)
+            raise ConfigError(f"Unknown section [{section_name}] in the configuration (known: {known}).")
+        if not isinstance(values, dict):
+            raise ConfigError(f"[{section_name}] must be a table of settings.")
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs: dict[str, object] = {}
+        for key, value in values.items():
+            f = fields.get(key)
+            if f is None:
+                raise ConfigError(f"Unknown setting {section_name}.{key} in the configuration.")
+            type_name = f.type if isinstance(f.type, str) else f.type.__name__
+            coerced = _coerce(f"{section_name}.{key}", type_name, value)
+            if isinstance(coerced, Path) and not coerced.is_absolute() and base_dir is not None:
+                coerced = base_dir / coerced
+            kwargs[key] = coerced
+        sections[section_name] = cls(**kwargs)
+    config = Config(**sections)  # type: ignore[arg-type]
+    _validate(config)
+    return config
+
+
+def _validate(config: Config) -> None:
+    if not 1 <= config.web.port <= 65535:
+        raise ConfigError(f"Setting web.port must be between 1 and 65535, not {config.web.port}.")
+    if config.web.max_request_bytes < 1024:
+        raise ConfigError("Setting web.max_request_bytes must be at least 1024.")
+    if config.web.shutdown_grace_seconds < 0:
+        raise ConfigError("Setting web.shutdown_grace_seconds cannot be negative.")
+    if not 1 <= config.storage.readers <= 16:
+        raise ConfigError("Setting storage.readers must be between 1 and 16.")
+    if not 1 <= config.storage.max_batch <= 100_000:
+        raise ConfigError("Setting storage.max_batch must be between 1 and 100000.")
+    if config.storage.min_free_mb < 0:
+        raise ConfigError("Setting storage.min_free_mb cannot be negative.")
+    if config.logging.level.upper() not in _LOG_LEVELS:
+        levels = ", ".join(sorted(_LOG_LEVELS))
+        raise ConfigError(f"Setting logging.level must be one of {levels}.")
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate a TOML configuration file."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"The configuration file {path} does not exist. "
+            "Create it (see docs/configuration.md) or pass --config with the right path."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"The configuration file {path} cannot be read: {exc.strerror}.") from None
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"The configuration file {path} is not UTF-8 text.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"The configuration file {path} is not valid TOML: {exc}.") from None
+    return config_from_dict(raw, base_dir=path.parent)
+
+
+def render_config(config: Config) -> str:
+    """Write a Config back as TOML (for `hubd demo`, which makes its own)."""
+    lines: list[str] = []
+    for section_name in _SECTIONS:
+        lines.append(f"[{section_name}]")
+        section = getattr(config, section_name)
+        for f in dataclasses.fields(section):
+            value = getattr(section, f.name)
+            if isinstance(value, bool):  # pragma: no cover - no bool settings yet
+                text = "true" if value else "false"
+            elif isinstance(value, int | float):
+                text = repr(value)
+            else:
+                text = '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            lines.append(f"{f.name} = {text}")
+        lines.append("")
+    return "\n".join(lines)

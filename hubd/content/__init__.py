@@ -1,0 +1,1 @@
+"""Installed courses: the package format, the content-addressed file store, search."""

@@ -1,0 +1,1 @@
+"""Start-up, readiness, watchdog and shutdown."""

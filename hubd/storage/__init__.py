@@ -1,0 +1,1 @@
+"""SQLite storage: the only place the hub keeps state."""

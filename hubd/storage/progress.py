@@ -1,0 +1,110 @@
+"""Recording progress events and keeping the derived lesson progress in step."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import aiosqlite
+
+from hubd.storage.identity import HubIdentity
+from hubd.sync.events import NewEvent
+from hubd.sync.hlc import HybridClock
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    accepted: int
+    duplicates: int
+
+
+def append_events(
+    events: Sequence[NewEvent], identity: HubIdentity, clock: HybridClock, wall_ms: int
+) -> Callable[[sqlite3.Connection], AppendResult]:
+    """A write function: record new events once each, with this hub's sequence and clock."""
+
+    def write(conn: sqlite3.Connection) -> AppendResult:
+        last_seq = int(conn.execute("SELECT last_seq FROM hub").fetchone()[0])
+        accepted = 0
+        for event in events:
+            hlc = clock.now(wall_ms)
+            cursor = conn.execute(
+                "INSERT INTO progress_events (event_id, origin_hub, epoch, seq, hlc, learner_id,"
+                " event_type, course_id, lesson_id, payload)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+                (
+                    event.event_id,
+                    identity.hub_id,
+                    identity.epoch,
+                    last_seq + 1,
+                    hlc,
+                    event.learner_id,
+                    event.event_type,
+                    event.course_id,
+                    event.lesson_id,
+                    event.payload_json,
+                ),
+            )
+            if cursor.rowcount == 1:
+                last_seq += 1
+                accepted += 1
+                _derive(conn, event, hlc)
+        conn.execute("UPDATE hub SET last_seq = ?, hlc_floor = ?", (last_seq, clock.last))
+        return AppendResult(accepted=accepted, duplicates=len(events) - accepted)
+
+    return write
+
+
+def _derive(conn: sqlite3.Connection, event: NewEvent, hlc: int) -> None:
+    """Fold one event into lesson_progress (which can always be rebuilt from the events)."""
+    conn.execute(
+        "INSERT INTO lesson_progress (learner_id, course_id, lesson_id, first_hlc, last_hlc)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
+        " first_hlc = min(first_hlc, excluded.first_hlc),"
+        " last_hlc = max(last_hlc, excluded.last_hlc)",
+        (event.learner_id, event.course_id, event.lesson_id, hlc, hlc),
+    )
+    key = (event.learner_id, event.course_id, event.lesson_id)
+    where = " WHERE learner_id = ? AND course_id = ? AND lesson_id = ?"
+    payload = json.loads(event.payload_json)
+    if event.event_type == "lesson_completed":
+        conn.execute(
+            "UPDATE lesson_progress SET completed_hlc = min(coalesce(completed_hlc, ?), ?)" + where,
+            (hlc, hlc, *key),
+        )
+    elif event.event_type == "time_spent":
+        conn.execute(
+            "UPDATE lesson_progress SET seconds_spent = seconds_spent + ?" + where,
+            (int(payload["seconds"]), *key),
+        )
+    elif event.event_type == "media_position":
+        conn.execute(
+            "UPDATE lesson_progress SET position_seconds = ?" + where,
+            (float(payload["seconds"]), *key),
+        )
+    elif event.event_type == "quiz_scored":
+        conn.execute(
+            "UPDATE lesson_progress SET last_score = ?, max_score = ?" + where,
+            (int(payload["score"]), int(payload["max"]), *key),
+        )
+
+
+async def count_events(db: aiosqlite.Connection, *, origin_hub: str | None = None) -> int:
+    """How many progress events the hub holds (optionally from one origin hub)."""
+    if origin_hub is None:
+        cursor = await db.execute("SELECT count(*) FROM progress_events")
+    else:
+        cursor = await db.execute(
+            "SELECT count(*) FROM progress_events WHERE origin_hub = ?", (origin_hub,)
+        )
+    row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def event_ids(db: aiosqlite.Connection) -> set[str]:
+    """Every event id the hub holds (for checks after a crash)."""
+    cursor = await db.execute("SELECT event_id FROM progress_events")
+    return {str(r[0]) for r in await cursor.fetchall()}

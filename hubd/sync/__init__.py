@@ -1,0 +1,1 @@
+"""Learner-data rules shared by the hub and central: pure code, no I/O."""

@@ -1,0 +1,22 @@
+"""Every piece of shared application state, under one typed key each."""
+
+from __future__ import annotations
+
+import jinja2
+from aiohttp import web
+
+from hubd.config import Config
+from hubd.content.blobs import BlobStore
+from hubd.deps import Deps
+from hubd.storage.identity import HubIdentity
+from hubd.storage.store import Store
+from hubd.sync.hlc import HybridClock
+
+CONFIG = web.AppKey("config", Config)
+DEPS = web.AppKey("deps", Deps)
+STORE = web.AppKey("store", Store)
+BLOBS = web.AppKey("blobs", BlobStore)
+CLOCK = web.AppKey("clock", HybridClock)
+IDENTITY = web.AppKey("identity", HubIdentity)
+TEMPLATES = web.AppKey("templates", jinja2.Environment)
+STARTED_AT = web.AppKey("started_at", float)
