@@ -167,7 +167,10 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"The configuration file {path} is not UTF-8 text.") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"The configuration file {path} is not valid TOML: {exc}.") from None
-    return config_from_dict(raw, base_dir=path.parent)
+    try:
+        return config_from_dict(raw, base_dir=path.parent)
+    except ConfigError as exc:
+        raise ConfigError(f"In {path}: {exc.message}") from None
 
 
 def render_config(config: Config) -> str:

@@ -46,6 +46,9 @@ def connect_writer(path: Path) -> sqlite3.Connection:
         # no acknowledged learner progress). Group commit keeps this affordable.
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.Error as exc:
+        conn.close()
+        raise describe_sqlite_error(exc, path) from exc
     except BaseException:
         conn.close()
         raise
