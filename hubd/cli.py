@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_bundle_tools(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     try:
-        from hubd.bundle import cli as bundle_cli  # noqa: PLC0415 - optional until it lands
+        from hubd.bundle import cli as bundle_cli
     except ImportError:
         return
     bundle_cli.add_parser(sub)
@@ -62,7 +62,7 @@ def setup_logging(level: str) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from hubd.lifecycle.serve import serve  # noqa: PLC0415 - keeps `hubd --version` fast
+    from hubd.lifecycle.serve import serve
 
     config = load_config(args.config)
     setup_logging(config.logging.level)
@@ -71,8 +71,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from hubd.demo import demo_config, prepare_demo  # noqa: PLC0415
-    from hubd.lifecycle.serve import serve  # noqa: PLC0415
+    from hubd.demo import demo_config, prepare_demo
+    from hubd.lifecycle.serve import serve
 
     setup_logging("INFO")
     config = demo_config(args.data_dir, args.port, args.host)
@@ -97,7 +97,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from hubd.check import check_hub  # noqa: PLC0415
+    from hubd.check import check_hub
 
     if args.data_dir is not None:
         config = Config(hub=HubSection(data_dir=args.data_dir.resolve()))

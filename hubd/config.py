@@ -112,7 +112,9 @@ def config_from_dict(raw: dict[str, Any], *, base_dir: Path | None = None) -> Co
         cls = _SECTIONS.get(section_name)
         if cls is None:
             known = ", ".join(f"[{s}]" for s in _SECTIONS)
-            raise ConfigError(f"Unknown section [{section_name}] in the configuration (known: {known}).")
+            raise ConfigError(
+                f"Unknown section [{section_name}] in the configuration (known: {known})."
+            )
         if not isinstance(values, dict):
             raise ConfigError(f"[{section_name}] must be a table of settings.")
         fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -133,7 +135,7 @@ def config_from_dict(raw: dict[str, Any], *, base_dir: Path | None = None) -> Co
 
 
 def _validate(config: Config) -> None:
-    if not 1 <= config.web.port <= 65535:
+    if not 0 <= config.web.port <= 65535:
         raise ConfigError(f"Setting web.port must be between 1 and 65535, not {config.web.port}.")
     if config.web.max_request_bytes < 1024:
         raise ConfigError("Setting web.max_request_bytes must be at least 1024.")
@@ -160,7 +162,9 @@ def load_config(path: Path) -> Config:
             "Create it (see docs/configuration.md) or pass --config with the right path."
         ) from None
     except OSError as exc:
-        raise ConfigError(f"The configuration file {path} cannot be read: {exc.strerror}.") from None
+        raise ConfigError(
+            f"The configuration file {path} cannot be read: {exc.strerror}."
+        ) from None
     try:
         raw = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -44,7 +45,8 @@ def ensure_data_dir(config: Config, deps: Deps) -> None:
             "user hubd runs as (chown), or set hub.data_dir to a writable place."
         ) from None
     finally:
-        probe.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a read-only filesystem refuses even this
+            probe.unlink(missing_ok=True)
     free_mb = deps.disk_usage(data_dir).free // (1 << 20)
     if free_mb < config.storage.min_free_mb:
         _LOGGER.warning(

@@ -90,11 +90,16 @@ async def prepare_demo(config: Config, deps: Deps) -> DemoLogin:
                 )
             )
             group_id = uuid.uuid4().hex
-            await store.write(people.add_group(group_id, "Class A", clock.now(deps.wall_ms()), sign_in="none"))
+            await store.write(
+                people.add_group(group_id, "Class A", clock.now(deps.wall_ms()), sign_in="none")
+            )
             for name in DEMO_LEARNERS:
                 await store.write(
                     people.add_learner(
-                        str(uuid.uuid4()), name, identity.hub_id, clock.now(deps.wall_ms()),
+                        str(uuid.uuid4()),
+                        name,
+                        identity.hub_id,
+                        clock.now(deps.wall_ms()),
                         group_id=group_id,
                     )
                 )

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from hubd.config import Config, HubSection, StorageSection, WebSection
@@ -16,6 +17,7 @@ from hubd.deps import Deps, DiskUsage
 from hubd.web.app import create_app
 
 CourseFactory = Callable[..., Path]
+HubClient = TestClient[web.Request, web.Application]
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +69,9 @@ def config(tmp_path: Path) -> Config:
 
 
 @pytest.fixture
-async def client(config: Config, deps: Deps) -> AsyncIterator[TestClient[Any, Any]]:
+async def client(
+    config: Config, deps: Deps
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     """The hub's app behind aiohttp's test client, on a real database in a temp dir."""
     app = create_app(config, deps)
     async with TestClient(TestServer(app)) as test_client:
@@ -119,17 +123,40 @@ def make_course(tmp_path: Path) -> CourseFactory:
                     "id": "m1",
                     "title": "Empezar",
                     "lessons": [
-                        {"id": "pre", "kind": "quiz", "title": "Antes", "file": "quiz.json",
-                         "assessment": "pre"},
-                        {"id": "intro", "kind": "text", "title": "¿Qué es una fracción?",
-                         "file": "intro.md"},
-                        {"id": "video", "kind": "video", "title": "Partir una pizza",
-                         "file": "media/pizza.webm", "captions": "media/pizza.vtt"},
+                        {
+                            "id": "pre",
+                            "kind": "quiz",
+                            "title": "Antes",
+                            "file": "quiz.json",
+                            "assessment": "pre",
+                        },
+                        {
+                            "id": "intro",
+                            "kind": "text",
+                            "title": "¿Qué es una fracción?",
+                            "file": "intro.md",
+                        },
+                        {
+                            "id": "video",
+                            "kind": "video",
+                            "title": "Partir una pizza",
+                            "file": "media/pizza.webm",
+                            "captions": "media/pizza.vtt",
+                        },
                         {"id": "ficha", "kind": "pdf", "title": "Ficha", "file": "ficha.pdf"},
-                        {"id": "juego", "kind": "html5", "title": "Juego",
-                         "file": "juego/index.html"},
-                        {"id": "post", "kind": "quiz", "title": "Después", "file": "quiz.json",
-                         "assessment": "post"},
+                        {
+                            "id": "juego",
+                            "kind": "html5",
+                            "title": "Juego",
+                            "file": "juego/index.html",
+                        },
+                        {
+                            "id": "post",
+                            "kind": "quiz",
+                            "title": "Después",
+                            "file": "quiz.json",
+                            "assessment": "post",
+                        },
                     ],
                 }
             ],
@@ -139,7 +166,10 @@ def make_course(tmp_path: Path) -> CourseFactory:
         _write(folder / "intro.md", text)
         _write(folder / "quiz.json", json.dumps(QUIZ, ensure_ascii=False))
         _write(folder / "media/pizza.webm", video)
-        _write(folder / "media/pizza.vtt", "WEBVTT\n\n00:00.000 --> 00:02.000\nUna pizza en cuatro partes\n")
+        _write(
+            folder / "media/pizza.vtt",
+            "WEBVTT\n\n00:00.000 --> 00:02.000\nUna pizza en cuatro partes\n",
+        )
         _write(folder / "ficha.pdf", b"%PDF-1.4\n%%EOF\n")
         _write(folder / "juego/index.html", "<!doctype html><script src='juego.js'></script>")
         _write(folder / "juego/juego.js", "document.title = 'juego';")

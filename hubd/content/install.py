@@ -54,7 +54,9 @@ def scan_folder(folder: Path) -> dict[str, int]:
             info = (base / name).lstat()
             rel = (base / name).relative_to(folder).as_posix()
             if stat.S_ISLNK(info.st_mode):
-                raise CoursePackageError(f"The package holds a link ({rel}); links are not allowed.")
+                raise CoursePackageError(
+                    f"The package holds a link ({rel}); links are not allowed."
+                )
             if name in filenames:
                 if not stat.S_ISREG(info.st_mode):
                     raise CoursePackageError(f"{rel} is not a regular file.")
@@ -98,7 +100,12 @@ def _read_text(path: Path) -> str:
 def _captions_text(vtt: str) -> str:
     lines = []
     for line in vtt.splitlines():
-        if not line.strip() or line.startswith("WEBVTT") or _VTT_TIMING.match(line) or line.isdigit():
+        if (
+            not line.strip()
+            or line.startswith("WEBVTT")
+            or _VTT_TIMING.match(line)
+            or line.isdigit()
+        ):
             continue
         lines.append(line)
     return "\n".join(lines)

@@ -209,9 +209,10 @@ def _lesson(
     captions = _file(lesson, "captions", where, files)
     duration = lesson.get("duration_seconds")
     assessment = lesson.get("assessment")
-    if captions is not None or duration is not None:
-        if kind not in ("video", "audio"):
-            raise CoursePackageError(f"{where}: only video and audio lessons have captions or a duration.")
+    if (captions is not None or duration is not None) and kind not in ("video", "audio"):
+        raise CoursePackageError(
+            f"{where}: only video and audio lessons have captions or a duration."
+        )
     if duration is not None and (
         isinstance(duration, bool) or not isinstance(duration, int) or not 0 < duration < 86_400
     ):
@@ -279,7 +280,11 @@ def parse_quiz(data: bytes, where: str) -> tuple[Question, ...]:
         ):
             raise CoursePackageError(f"{qwhere}: 'choices' must be 2 to 8 pieces of text.")
         answer = q.get("answer")
-        if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < len(choices):
+        if (
+            isinstance(answer, bool)
+            or not isinstance(answer, int)
+            or not 0 <= answer < len(choices)
+        ):
             raise CoursePackageError(f"{qwhere}: 'answer' must be the number of a choice, from 0.")
         questions.append(Question(qid, prompt, tuple(choices), answer))
     return tuple(questions)

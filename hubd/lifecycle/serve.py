@@ -54,7 +54,8 @@ async def serve(
                     "web.port (hubd demo: --port) to a free port."
                 ) from None
             raise
-        url = f"http://{_display_host(config.web.host)}:{config.web.port}/"
+        port = _bound_port(runner, config.web.port)
+        url = f"http://{_display_host(config.web.host)}:{port}/"
         # Only now can the hub really serve: the database is open and the socket listens.
         deps.notifier.notify(f"READY=1\nSTATUS=Serving at {url}")
         _LOGGER.info("Learning Hub is serving at %s", url)
@@ -68,6 +69,14 @@ async def serve(
             loop.remove_signal_handler(sig)
         await runner.cleanup()
     _LOGGER.info("Stopped")
+
+
+def _bound_port(runner: web.AppRunner, configured: int) -> int:
+    # With port 0 (tests) the kernel picks one; report the real one.
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return configured
 
 
 def _display_host(host: str) -> str:

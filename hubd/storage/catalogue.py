@@ -120,7 +120,13 @@ def install_course(
             "INSERT INTO search_index (course_id, lesson_id, language, title, body)"
             " VALUES (?, ?, ?, ?, ?)",
             [
-                (manifest.course_id, t.lesson_id or "", manifest.language, fold(t.title), fold(t.body))
+                (
+                    manifest.course_id,
+                    t.lesson_id or "",
+                    manifest.language,
+                    fold(t.title),
+                    fold(t.body),
+                )
                 for t in texts
             ],
         )
@@ -134,7 +140,9 @@ def install_course(
 def _unreferenced(conn: sqlite3.Connection, candidates: set[str]) -> tuple[str, ...]:
     orphaned: list[str] = []
     for sha in sorted(candidates):
-        used = conn.execute("SELECT 1 FROM course_files WHERE sha256 = ? LIMIT 1", (sha,)).fetchone()
+        used = conn.execute(
+            "SELECT 1 FROM course_files WHERE sha256 = ? LIMIT 1", (sha,)
+        ).fetchone()
         if used is None:
             conn.execute("DELETE FROM blobs WHERE sha256 = ?", (sha,))
             orphaned.append(sha)
@@ -163,7 +171,9 @@ def remove_course(course_id: str) -> Callable[[sqlite3.Connection], tuple[str, .
     def write(conn: sqlite3.Connection) -> tuple[str, ...]:
         blobs = {
             str(r[0])
-            for r in conn.execute("SELECT sha256 FROM course_files WHERE course_id = ?", (course_id,))
+            for r in conn.execute(
+                "SELECT sha256 FROM course_files WHERE course_id = ?", (course_id,)
+            )
         }
         conn.execute("DELETE FROM courses WHERE course_id = ?", (course_id,))
         conn.execute("DELETE FROM search_index WHERE course_id = ?", (course_id,))

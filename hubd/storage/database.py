@@ -41,7 +41,9 @@ def connect_writer(path: Path) -> sqlite3.Connection:
     try:
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if str(mode).lower() != "wal":
-            raise DatabaseError(f"The database {path} cannot use write-ahead logging (mode {mode}).")
+            raise DatabaseError(
+                f"The database {path} cannot use write-ahead logging (mode {mode})."
+            )
         # FULL: a commit is on the card before the writer acknowledges it (a power cut loses
         # no acknowledged learner progress). Group commit keeps this affordable.
         conn.execute("PRAGMA synchronous=FULL")

@@ -67,26 +67,29 @@ def _derive(conn: sqlite3.Connection, event: NewEvent, hlc: int) -> None:
         (event.learner_id, event.course_id, event.lesson_id, hlc, hlc),
     )
     key = (event.learner_id, event.course_id, event.lesson_id)
-    where = " WHERE learner_id = ? AND course_id = ? AND lesson_id = ?"
     payload = json.loads(event.payload_json)
     if event.event_type == "lesson_completed":
         conn.execute(
-            "UPDATE lesson_progress SET completed_hlc = min(coalesce(completed_hlc, ?), ?)" + where,
+            "UPDATE lesson_progress SET completed_hlc = min(coalesce(completed_hlc, ?), ?)"
+            " WHERE learner_id = ? AND course_id = ? AND lesson_id = ?",
             (hlc, hlc, *key),
         )
     elif event.event_type == "time_spent":
         conn.execute(
-            "UPDATE lesson_progress SET seconds_spent = seconds_spent + ?" + where,
+            "UPDATE lesson_progress SET seconds_spent = seconds_spent + ?"
+            " WHERE learner_id = ? AND course_id = ? AND lesson_id = ?",
             (int(payload["seconds"]), *key),
         )
     elif event.event_type == "media_position":
         conn.execute(
-            "UPDATE lesson_progress SET position_seconds = ?" + where,
+            "UPDATE lesson_progress SET position_seconds = ?"
+            " WHERE learner_id = ? AND course_id = ? AND lesson_id = ?",
             (float(payload["seconds"]), *key),
         )
     elif event.event_type == "quiz_scored":
         conn.execute(
-            "UPDATE lesson_progress SET last_score = ?, max_score = ?" + where,
+            "UPDATE lesson_progress SET last_score = ?, max_score = ?"
+            " WHERE learner_id = ? AND course_id = ? AND lesson_id = ?",
             (int(payload["score"]), int(payload["max"]), *key),
         )
 

@@ -157,7 +157,7 @@ class Store:
                 conn.execute("SAVEPOINT job")
                 try:
                     value = job.fn(conn)
-                except Exception as exc:  # noqa: BLE001 - one bad write must not sink its batch
+                except Exception as exc:
                     conn.execute("ROLLBACK TO job")
                     conn.execute("RELEASE job")
                     results.append((False, self._describe(exc)))

@@ -118,7 +118,9 @@ def parse_new_event(raw: object, *, learner_id: str) -> NewEvent:
         raise BadRequest("An event can only be recorded for the learner who is signed in.")
     event_type = raw.get("type")
     if event_type not in _VALIDATORS:
-        raise BadRequest(f"Unknown event type {event_type!r}; known: {', '.join(sorted(EVENT_TYPES))}.")
+        raise BadRequest(
+            f"Unknown event type {event_type!r}; known: {', '.join(sorted(EVENT_TYPES))}."
+        )
     course_id, lesson_id = raw.get("course_id"), raw.get("lesson_id")
     if not isinstance(course_id, str) or not _ID_RE.match(course_id):
         raise BadRequest("'course_id' must name a course.")

@@ -54,5 +54,7 @@ class HybridClock:
             remote_wall, _ = unpack(remote)
             # A remote time far in the future (a hub whose clock read 2040) is still honoured:
             # order matters more than the wall-clock reading, and the clock must never go back.
-            self.last = min(remote, pack(MAX_WALL_MS, 0)) if remote_wall <= MAX_WALL_MS else self.last
+            self.last = (
+                min(remote, pack(MAX_WALL_MS, 0)) if remote_wall <= MAX_WALL_MS else self.last
+            )
         return self.now(wall_ms)

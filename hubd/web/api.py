@@ -151,7 +151,11 @@ async def record_progress(request: web.Request) -> web.Response:
     app = request.app
     started = time.perf_counter()
     result = await app[keys.STORE].write(
-        progress.append_events(events, app[keys.IDENTITY], app[keys.CLOCK], app[keys.DEPS].wall_ms())
+        progress.append_events(
+            events, app[keys.IDENTITY], app[keys.CLOCK], app[keys.DEPS].wall_ms()
+        )
     )
-    _LOGGER.debug("Recorded %d events in %.1f ms", result.accepted, (time.perf_counter() - started) * 1e3)
+    _LOGGER.debug(
+        "Recorded %d events in %.1f ms", result.accepted, (time.perf_counter() - started) * 1e3
+    )
     return web.json_response({"accepted": result.accepted, "duplicates": result.duplicates})

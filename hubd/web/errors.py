@@ -48,9 +48,13 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except HubError as exc:
         if exc.status >= 500:
-            _LOGGER.error("%s %s failed: %s (%s)", request.method, request.path, exc.message, exc.code)
+            _LOGGER.error(
+                "%s %s failed: %s (%s)", request.method, request.path, exc.message, exc.code
+            )
         else:
-            _LOGGER.info("%s %s refused: %s (%s)", request.method, request.path, exc.message, exc.code)
+            _LOGGER.info(
+                "%s %s refused: %s (%s)", request.method, request.path, exc.message, exc.code
+            )
         return render_error(request, exc.status, exc.code, exc.message)
     except web.HTTPException as exc:
         if exc.status < 400:

@@ -67,5 +67,4 @@ async def course_file(request: web.Request) -> web.StreamResponse:
     }
     if ctype.split(";")[0] in _ACTIVE:
         headers["Content-Security-Policy"] = "sandbox allow-scripts"
-    response = web.FileResponse(blob, headers=headers)
-    return response
+    return web.FileResponse(blob, headers=headers)

@@ -33,8 +33,11 @@ def openapi_document() -> dict[str, Any]:
         "required": ["id", "type", "course_id", "lesson_id"],
         "additionalProperties": False,
         "properties": {
-            "id": {"type": "string", "format": "uuid", "description": "Made by the browser; "
-                   "sending the same event twice records it once."},
+            "id": {
+                "type": "string",
+                "format": "uuid",
+                "description": "Made by the browser; sending the same event twice records it once.",
+            },
             "type": {
                 "type": "string",
                 "enum": [
@@ -58,7 +61,7 @@ def openapi_document() -> dict[str, Any]:
             "title": "Learning Hub API",
             "version": hubd.__version__,
             "description": "The JSON API of an offline classroom hub. Errors always have the "
-            "shape {\"error\": {\"code\", \"message\"}}; the message is written for a person.",
+            'shape {"error": {"code", "message"}}; the message is written for a person.',
         },
         "servers": [{"url": "/"}],
         "paths": {
@@ -68,7 +71,9 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "health",
                     "responses": {
                         "200": _json({"$ref": "#/components/schemas/Health"}, "The hub is healthy"),
-                        "503": _json({"$ref": "#/components/schemas/Health"}, "The database failed"),
+                        "503": _json(
+                            {"$ref": "#/components/schemas/Health"}, "The database failed"
+                        ),
                     },
                 }
             },
@@ -100,8 +105,12 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "One course and its lessons",
                     "operationId": "getCourse",
                     "parameters": [
-                        {"name": "course_id", "in": "path", "required": True,
-                         "schema": {"type": "string"}}
+                        {
+                            "name": "course_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
                     ],
                     "responses": {"200": _json(course, "The course"), "404": _ERROR},
                 }
@@ -113,10 +122,18 @@ def openapi_document() -> dict[str, Any]:
                     "prefix; results in `lang` come first.",
                     "operationId": "search",
                     "parameters": [
-                        {"name": "q", "in": "query", "required": False,
-                         "schema": {"type": "string", "maxLength": 200}},
-                        {"name": "lang", "in": "query", "required": False,
-                         "schema": {"type": "string"}},
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "maxLength": 200},
+                        },
+                        {
+                            "name": "lang",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string"},
+                        },
                     ],
                     "responses": {"200": _json({"type": "object"}, "Matches"), "400": _ERROR},
                 }
@@ -136,8 +153,7 @@ def openapi_document() -> dict[str, Any]:
                                     "type": "object",
                                     "required": ["events"],
                                     "properties": {
-                                        "events": {"type": "array", "maxItems": 500,
-                                                   "items": event}
+                                        "events": {"type": "array", "maxItems": 500, "items": event}
                                     },
                                 }
                             }

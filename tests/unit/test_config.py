@@ -21,7 +21,9 @@ def test_every_setting_is_documented_with_its_default() -> None:
         shown = rows[name]
         expected = f'"{default}"' if isinstance(default, str | Path) else repr(default)
         assert shown == expected, f"{name}: documented default {shown}, real {expected}"
-    assert set(rows) == {name for name, _, _ in settings()}, "docs list a setting that does not exist"
+    assert set(rows) == {name for name, _, _ in settings()}, (
+        "docs list a setting that does not exist"
+    )
 
 
 def test_empty_file_gives_defaults(tmp_path: Path) -> None:
@@ -31,7 +33,9 @@ def test_empty_file_gives_defaults(tmp_path: Path) -> None:
 
 
 def test_written_config_reads_back_the_same(tmp_path: Path) -> None:
-    config = config_from_dict({"hub": {"name": 'Escuela "14"', "data_dir": str(tmp_path)}, "web": {"port": 9000}})
+    config = config_from_dict(
+        {"hub": {"name": 'Escuela "14"', "data_dir": str(tmp_path)}, "web": {"port": 9000}}
+    )
     path = tmp_path / "hubd.toml"
     path.write_text(render_config(config))
     assert load_config(path) == config
@@ -57,7 +61,9 @@ def test_relative_data_dir_is_taken_from_the_config_folder(tmp_path: Path) -> No
         ("web = 3\n", "[web] must be a table"),
     ],
 )
-def test_bad_config_is_refused_with_one_clear_sentence(tmp_path: Path, text: str, message: str) -> None:
+def test_bad_config_is_refused_with_one_clear_sentence(
+    tmp_path: Path, text: str, message: str
+) -> None:
     path = tmp_path / "hubd.toml"
     path.write_text(text)
     with pytest.raises(ConfigError) as caught:

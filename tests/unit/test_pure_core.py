@@ -6,7 +6,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
-PURE_MODULES = ["hubd.sync.hlc", "hubd.sync.events", "hubd.content.package", "hubd.content.search_text", "hubd.config"]
+PURE_MODULES = [
+    "hubd.sync.hlc",
+    "hubd.sync.events",
+    "hubd.content.package",
+    "hubd.content.search_text",
+    "hubd.config",
+]
 IO_LIBRARIES = ["aiohttp", "aiosqlite", "pyudev", "zeroconf", "sqlite3"]
 
 

@@ -59,7 +59,9 @@ async def test_new_version_shares_unchanged_files(hub: Hub, make_course: Any) ->
     assert hub.blobs.path_for(found.sha256).read_text() == "dos"
 
 
-async def test_older_or_same_version_is_not_installed_over_newer(hub: Hub, make_course: Any) -> None:
+async def test_older_or_same_version_is_not_installed_over_newer(
+    hub: Hub, make_course: Any
+) -> None:
     await hub.install(make_course(version=3))
     with pytest.raises(CourseAlreadyInstalled, match="version 3 is already installed"):
         await hub.install(make_course(version=2, text="older"))
@@ -67,7 +69,9 @@ async def test_older_or_same_version_is_not_installed_over_newer(hub: Hub, make_
     assert report.version == 3
 
 
-async def test_broken_package_leaves_the_installed_version_untouched(hub: Hub, make_course: Any) -> None:
+async def test_broken_package_leaves_the_installed_version_untouched(
+    hub: Hub, make_course: Any
+) -> None:
     await hub.install(make_course(version=1, text="buena"))
     before = hub.blob_files()
     broken = make_course(version=2, text="rota")
@@ -117,5 +121,5 @@ async def test_links_in_a_package_are_refused(hub: Hub, make_course: Any, tmp_pa
 async def test_folder_without_manifest_is_not_a_course(hub: Hub, tmp_path: Path) -> None:
     (tmp_path / "photos").mkdir()
     (tmp_path / "photos" / "a.jpg").write_bytes(b"x")
-    with pytest.raises(CoursePackageError, match="has no course.json"):
+    with pytest.raises(CoursePackageError, match=r"has no course\.json"):
         await hub.install(tmp_path / "photos")

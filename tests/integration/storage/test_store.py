@@ -47,7 +47,10 @@ async def test_concurrent_writes_share_commits(store: Store) -> None:
     identity = await identity_of(store, clock)
     before = store.stats.commits
     results = await asyncio.gather(
-        *(store.write(progress.append_events([new_event()], identity, clock, WALL)) for _ in range(500))
+        *(
+            store.write(progress.append_events([new_event()], identity, clock, WALL))
+            for _ in range(500)
+        )
     )
     assert sum(r.accepted for r in results) == 500
     commits = store.stats.commits - before
@@ -79,7 +82,12 @@ async def test_a_failing_write_fails_alone(store: Store) -> None:
     assert outcomes[0] is None and outcomes[2] is None
     assert isinstance(outcomes[1], DatabaseError)
     async with store.reader() as db:
-        names = [r[0] for r in await (await db.execute("SELECT name FROM learner_groups ORDER BY name")).fetchall()]
+        names = [
+            r[0]
+            for r in await (
+                await db.execute("SELECT name FROM learner_groups ORDER BY name")
+            ).fetchall()
+        ]
     assert names == ["Class A", "Class B"]
 
 
@@ -91,7 +99,9 @@ async def test_readers_do_not_wait_for_a_long_write(store: Store) -> None:
     loop = asyncio.get_running_loop()
 
     def slow_write(conn: sqlite3.Connection) -> None:
-        conn.execute("INSERT INTO learner_groups (group_id, name, updated_hlc) VALUES ('g', 'G', 1)")
+        conn.execute(
+            "INSERT INTO learner_groups (group_id, name, updated_hlc) VALUES ('g', 'G', 1)"
+        )
         loop.call_soon_threadsafe(started.set)
         asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=10)
 
@@ -100,7 +110,9 @@ async def test_readers_do_not_wait_for_a_long_write(store: Store) -> None:
     async with store.reader() as db:
         # The transaction is open and holds the write lock; reading still works, and sees
         # only what was committed.
-        row = await (await asyncio.wait_for(db.execute("SELECT count(*) FROM learner_groups"), 5)).fetchone()
+        row = await (
+            await asyncio.wait_for(db.execute("SELECT count(*) FROM learner_groups"), 5)
+        ).fetchone()
     assert row is not None and row[0] == 0
     release.set()
     await writing
@@ -111,7 +123,9 @@ async def test_close_finishes_queued_writes_then_refuses_new_ones(tmp_path: Path
     clock = HybridClock()
     identity = await identity_of(store, clock)
     pending = [
-        asyncio.create_task(store.write(progress.append_events([new_event()], identity, clock, WALL)))
+        asyncio.create_task(
+            store.write(progress.append_events([new_event()], identity, clock, WALL))
+        )
         for _ in range(200)
     ]
     await asyncio.sleep(0)  # let every write reach the queue
@@ -140,7 +154,9 @@ async def test_damaged_pages_are_found_at_start(tmp_path: Path) -> None:
     clock = HybridClock()
     identity = await identity_of(store, clock)
     for _ in range(20):
-        await store.write(progress.append_events([new_event() for _ in range(50)], identity, clock, WALL))
+        await store.write(
+            progress.append_events([new_event() for _ in range(50)], identity, clock, WALL)
+        )
     await store.close()
     data = bytearray(path.read_bytes())
     page = 4096
@@ -181,7 +197,14 @@ async def test_full_disk_refuses_the_write_and_keeps_what_was_saved(small_disk: 
         with pytest.raises(StorageFullError) as caught:
             for _ in range(10_000):
                 batch = [
-                    NewEvent(str(uuid.uuid4()), "l1", "lesson_started", "c1", "intro", '{"x":"' + "y" * 900 + '"}')
+                    NewEvent(
+                        str(uuid.uuid4()),
+                        "l1",
+                        "lesson_started",
+                        "c1",
+                        "intro",
+                        '{"x":"' + "y" * 900 + '"}',
+                    )
                     for _ in range(20)
                 ]
                 result = await store.write(progress.append_events(batch, identity, clock, WALL))

@@ -5,17 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from hubd.content.install import install_folder
 from hubd.web import keys
 
-Client = TestClient[Any, Any]
+Client = TestClient[web.Request, web.Application]
 
 
 async def install(client: Client, folder: Path) -> None:
-    app = client.server.app
-    await install_folder(app[keys.STORE], app[keys.BLOBS], app[keys.CLOCK], 1_700_000_000_000, folder)
+    app = client.app
+    await install_folder(
+        app[keys.STORE], app[keys.BLOBS], app[keys.CLOCK], 1_700_000_000_000, folder
+    )
 
 
 async def test_catalogue_lists_installed_course(client: Client, make_course: Any) -> None:
@@ -34,7 +37,9 @@ async def test_empty_hub_says_courses_come_on_a_stick(client: Client) -> None:
     assert "No courses are installed yet" in html
 
 
-async def test_search_ignores_accents_case_and_matches_prefixes(client: Client, make_course: Any) -> None:
+async def test_search_ignores_accents_case_and_matches_prefixes(
+    client: Client, make_course: Any
+) -> None:
     await install(client, make_course())
     for query in ("FRACCION", "fracción", "fracc", "camion", "CANCIÓN"):
         body = await (await client.get("/api/v1/search", params={"q": query})).json()
@@ -43,7 +48,9 @@ async def test_search_ignores_accents_case_and_matches_prefixes(client: Client, 
     assert body["results"][0]["lesson_id"] == "intro"
 
 
-async def test_search_finds_arabic_with_or_without_vowel_marks(client: Client, make_course: Any) -> None:
+async def test_search_finds_arabic_with_or_without_vowel_marks(
+    client: Client, make_course: Any
+) -> None:
     await install(
         client,
         make_course("kasr-ar", language="ar", title="الكسور", text="الكَسْرُ جُزْءٌ مِنْ كُلٍّ. أَحْمَد يَقْرَأُ."),
@@ -54,10 +61,16 @@ async def test_search_finds_arabic_with_or_without_vowel_marks(client: Client, m
 
 
 async def test_search_puts_my_language_first(client: Client, make_course: Any) -> None:
-    await install(client, make_course("fractions-en", language="en", title="Fractions", text="fraction pizza"))
-    await install(client, make_course("fracciones-es", language="es", title="Fracciones", text="pizza"))
+    await install(
+        client, make_course("fractions-en", language="en", title="Fractions", text="fraction pizza")
+    )
+    await install(
+        client, make_course("fracciones-es", language="es", title="Fracciones", text="pizza")
+    )
     for lang in ("en", "es"):
-        body = await (await client.get("/api/v1/search", params={"q": "pizza", "lang": lang})).json()
+        body = await (
+            await client.get("/api/v1/search", params={"q": "pizza", "lang": lang})
+        ).json()
         assert body["results"][0]["language"] == lang
 
 
@@ -72,7 +85,9 @@ async def test_search_treats_operators_as_words(client: Client, make_course: Any
     assert "&lt;script&gt;" in html
 
 
-async def test_text_lesson_renders_markdown_but_not_raw_html(client: Client, make_course: Any) -> None:
+async def test_text_lesson_renders_markdown_but_not_raw_html(
+    client: Client, make_course: Any
+) -> None:
     await install(client, make_course(text="Hola **mundo** <script>alert(1)</script>"))
     html = await (await client.get("/courses/fracciones/lessons/intro")).text()
     assert "<strong>mundo</strong>" in html
@@ -95,7 +110,9 @@ async def test_arabic_course_is_right_to_left(client: Client, make_course: Any) 
 async def test_video_supports_range_requests(client: Client, make_course: Any) -> None:
     video = bytes(range(256)) * 100
     await install(client, make_course(video=video))
-    response = await client.get("/content/fracciones/media/pizza.webm", headers={"Range": "bytes=100-199"})
+    response = await client.get(
+        "/content/fracciones/media/pizza.webm", headers={"Range": "bytes=100-199"}
+    )
     assert response.status == 206
     assert response.headers["Content-Type"] == "video/webm"
     assert response.headers["Content-Range"] == f"bytes 100-199/{len(video)}"

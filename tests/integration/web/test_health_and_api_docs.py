@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from openapi_spec_validator import validate
 
 import hubd
 
-Client = TestClient[Any, Any]
+Client = TestClient[web.Request, web.Application]
 
 
 def api_routes(app: web.Application) -> set[tuple[str, str]]:
@@ -39,9 +37,11 @@ async def test_openapi_document_is_valid_and_covers_every_api_route(client: Clie
     document = await (await client.get("/api/v1/openapi.json")).json()
     validate(document)
     documented = {
-        (method.upper(), path) for path, operations in document["paths"].items() for method in operations
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
     }
-    assert documented == api_routes(client.server.app)
+    assert documented == api_routes(client.app)
 
 
 async def test_pages_carry_security_headers(client: Client) -> None:

@@ -6,17 +6,18 @@ import asyncio
 import uuid
 from typing import Any
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from hubd.storage import people, progress
 from hubd.web import keys
 from hubd.web.sessions import LEARNER_COOKIE
 
-Client = TestClient[Any, Any]
+Client = TestClient[web.Request, web.Application]
 
 
 async def sign_in_learner(client: Client, name: str = "Amina") -> tuple[str, dict[str, str]]:
-    app = client.server.app
+    app = client.app
     learner_id = str(uuid.uuid4())
     store = app[keys.STORE]
     hlc = app[keys.CLOCK].now(0)
@@ -26,11 +27,16 @@ async def sign_in_learner(client: Client, name: str = "Amina") -> tuple[str, dic
 
 
 def started(lesson: str = "intro") -> dict[str, Any]:
-    return {"id": str(uuid.uuid4()), "type": "lesson_started", "course_id": "fracciones", "lesson_id": lesson}
+    return {
+        "id": str(uuid.uuid4()),
+        "type": "lesson_started",
+        "course_id": "fracciones",
+        "lesson_id": lesson,
+    }
 
 
 async def stored_events(client: Client) -> int:
-    async with client.server.app[keys.STORE].reader() as db:
+    async with client.app[keys.STORE].reader() as db:
         return await progress.count_events(db)
 
 
@@ -50,15 +56,30 @@ async def test_completion_and_scores_feed_lesson_progress(client: Client) -> Non
     learner_id, cookie = await sign_in_learner(client)
     events = [
         started("post"),
-        {"id": str(uuid.uuid4()), "type": "quiz_scored", "course_id": "fracciones", "lesson_id": "post",
-         "payload": {"score": 4, "max": 5, "assessment": "post"}},
-        {"id": str(uuid.uuid4()), "type": "time_spent", "course_id": "fracciones", "lesson_id": "post",
-         "payload": {"seconds": 90}},
-        {"id": str(uuid.uuid4()), "type": "lesson_completed", "course_id": "fracciones", "lesson_id": "post"},
+        {
+            "id": str(uuid.uuid4()),
+            "type": "quiz_scored",
+            "course_id": "fracciones",
+            "lesson_id": "post",
+            "payload": {"score": 4, "max": 5, "assessment": "post"},
+        },
+        {
+            "id": str(uuid.uuid4()),
+            "type": "time_spent",
+            "course_id": "fracciones",
+            "lesson_id": "post",
+            "payload": {"seconds": 90},
+        },
+        {
+            "id": str(uuid.uuid4()),
+            "type": "lesson_completed",
+            "course_id": "fracciones",
+            "lesson_id": "post",
+        },
     ]
     response = await client.post("/api/v1/progress", json={"events": events}, headers=cookie)
     assert response.status == 200
-    async with client.server.app[keys.STORE].reader() as db:
+    async with client.app[keys.STORE].reader() as db:
         row = await (
             await db.execute(
                 "SELECT completed_hlc IS NOT NULL, seconds_spent, last_score, max_score"
@@ -74,7 +95,9 @@ async def test_anonymous_progress_is_refused(client: Client) -> None:
     assert response.status == 401
     assert (await response.json())["error"]["code"] == "unauthorized"
     forged = await client.post(
-        "/api/v1/progress", json={"events": [started()]}, headers={"Cookie": f"{LEARNER_COOKIE}=forged"}
+        "/api/v1/progress",
+        json={"events": [started()]},
+        headers={"Cookie": f"{LEARNER_COOKIE}=forged"},
     )
     assert forged.status == 401
     assert await stored_events(client) == 0
@@ -82,7 +105,10 @@ async def test_anonymous_progress_is_refused(client: Client) -> None:
 
 async def test_one_bad_event_refuses_the_whole_batch(client: Client) -> None:
     _, cookie = await sign_in_learner(client)
-    batch = [started(), {"id": "nope", "type": "lesson_started", "course_id": "fracciones", "lesson_id": "x"}]
+    batch = [
+        started(),
+        {"id": "nope", "type": "lesson_started", "course_id": "fracciones", "lesson_id": "x"},
+    ]
     response = await client.post("/api/v1/progress", json={"events": batch}, headers=cookie)
     assert response.status == 400
     body = await response.json()

@@ -27,9 +27,21 @@ def manifest(**changes: Any) -> dict[str, Any]:
                 "title": "One",
                 "lessons": [
                     {"id": "intro", "kind": "text", "title": "Intro", "file": "intro.md"},
-                    {"id": "pre", "kind": "quiz", "title": "Pre", "file": "quiz.json", "assessment": "pre"},
-                    {"id": "vid", "kind": "video", "title": "V", "file": "v.webm", "captions": "v.vtt",
-                     "duration_seconds": 12},
+                    {
+                        "id": "pre",
+                        "kind": "quiz",
+                        "title": "Pre",
+                        "file": "quiz.json",
+                        "assessment": "pre",
+                    },
+                    {
+                        "id": "vid",
+                        "kind": "video",
+                        "title": "V",
+                        "file": "v.webm",
+                        "captions": "v.vtt",
+                        "duration_seconds": 12,
+                    },
                 ],
             }
         ],
@@ -80,10 +92,14 @@ def lesson_manifest(lesson: dict[str, Any]) -> dict[str, Any]:
         ({"id": "a", "kind": "text", "title": "A", "file": "missing.md"}, "is not in the package"),
         ({"id": "a", "kind": "text", "title": "A", "file": "../etc/passwd"}, "is not allowed"),
         ({"id": "a", "kind": "text", "title": "A", "file": "/etc/passwd"}, "is not allowed"),
-        ({"id": "a", "kind": "text", "title": "A", "file": "intro.md", "assessment": "pre"},
-         "only a quiz"),
-        ({"id": "a", "kind": "text", "title": "A", "file": "intro.md", "captions": "v.vtt"},
-         "only video and audio"),
+        (
+            {"id": "a", "kind": "text", "title": "A", "file": "intro.md", "assessment": "pre"},
+            "only a quiz",
+        ),
+        (
+            {"id": "a", "kind": "text", "title": "A", "file": "intro.md", "captions": "v.vtt"},
+            "only video and audio",
+        ),
     ],
 )
 def test_bad_lesson_is_refused(lesson: dict[str, Any], message: str) -> None:
@@ -119,6 +135,8 @@ def test_quiz_answers_are_checked() -> None:
     good = {"questions": [{"id": "q1", "prompt": "2+2?", "choices": ["3", "4"], "answer": 1}]}
     assert parse_quiz(json.dumps(good).encode(), "quiz.json")[0].answer == 1
     for answer in (2, -1, True, "1"):
-        bad = {"questions": [{"id": "q1", "prompt": "2+2?", "choices": ["3", "4"], "answer": answer}]}
+        bad = {
+            "questions": [{"id": "q1", "prompt": "2+2?", "choices": ["3", "4"], "answer": answer}]
+        }
         with pytest.raises(CoursePackageError, match="'answer'"):
             parse_quiz(json.dumps(bad).encode(), "quiz.json")

@@ -1,0 +1,82 @@
+"""A power cut (SIGKILL) while a classroom posts progress loses no acknowledged write."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import uuid
+from pathlib import Path
+
+import aiohttp
+import pytest
+from hub_process import HubProcess, prepare_hub
+
+from hubd.web.sessions import LEARNER_COOKIE
+
+pytestmark = pytest.mark.slow
+
+
+async def post_until_failure(
+    session: aiohttp.ClientSession, url: str, token: str, acked: set[str], stop: asyncio.Event
+) -> None:
+    while not stop.is_set():
+        batch = [
+            {
+                "id": str(uuid.uuid4()),
+                "type": "lesson_started",
+                "course_id": "c1",
+                "lesson_id": "l1",
+            }
+            for _ in range(5)
+        ]
+        try:
+            async with session.post(
+                url + "api/v1/progress",
+                json={"events": batch},
+                headers={"Cookie": f"{LEARNER_COOKIE}={token}"},
+            ) as response:
+                if response.status == 200:
+                    acked.update(e["id"] for e in batch)
+        except (aiohttp.ClientError, OSError):
+            return
+
+
+async def test_sigkill_during_load_keeps_every_acknowledged_event(tmp_path: Path) -> None:
+    config_path, tokens = await prepare_hub(tmp_path, learners=16)
+    hub = HubProcess(config_path)
+    url = await hub.start()
+    acked: set[str] = set()
+    stop = asyncio.Event()
+    try:
+        async with aiohttp.ClientSession() as session:
+            clients = [
+                asyncio.create_task(post_until_failure(session, url, token, acked, stop))
+                for token in tokens
+            ]
+            async with asyncio.timeout(60):
+                while len(acked) < 3000:
+                    await asyncio.sleep(0.01)
+            await hub.kill()  # the power is cut mid-load: no shutdown code runs
+            stop.set()
+            await asyncio.gather(*clients)
+    finally:
+        await hub.kill()
+    assert len(acked) >= 3000
+
+    # Power comes back: the hub starts, and every acknowledged event is there.
+    hub = HubProcess(config_path)
+    await hub.start()
+    try:
+        conn = sqlite3.connect(tmp_path / "data" / "hub.sqlite3")
+        stored = {row[0] for row in conn.execute("SELECT event_id FROM progress_events")}
+        seqs = [row[0] for row in conn.execute("SELECT seq FROM progress_events ORDER BY seq")]
+        conn.close()
+    finally:
+        if hub.process is not None:
+            hub.process.terminate()
+        with contextlib.suppress(TimeoutError):
+            await hub.wait()
+    missing = acked - stored
+    assert not missing, f"{len(missing)} acknowledged events lost"
+    assert seqs == list(range(1, len(seqs) + 1)), "sequence numbers must stay gapless"
