@@ -21,6 +21,7 @@ from hubd.storage.store import Store
 from hubd.sync.hlc import HybridClock
 from hubd.web import api, keys, media, pages
 from hubd.web.errors import Handler, error_middleware
+from hubd.web.session_cache import SessionCache
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def create_app(config: Config, deps: Deps | None = None) -> web.Application:
     app[keys.BLOBS] = BlobStore(config.blobs_dir)
     app[keys.TEMPLATES] = make_templates()
     app[keys.STARTED_AT] = deps.monotonic()
+    app[keys.SESSIONS] = SessionCache(deps.monotonic)
     app.cleanup_ctx.append(store_context)
     app.cleanup_ctx.append(watchdog_context)
     app.add_routes(api.routes)

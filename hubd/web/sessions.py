@@ -12,14 +12,26 @@ LEARNER_COOKIE = "hub_learner"
 STAFF_COOKIE = "hub_staff"
 
 
-async def current_learner(request: web.Request) -> str:
-    """The signed-in learner's id, or Unauthorized."""
-    token = request.cookies.get(LEARNER_COOKIE, "")
-    if token:
+async def find_session(request: web.Request, cookie: str) -> people.Session | None:
+    """The session behind a request's cookie, through the cache."""
+    token = request.cookies.get(cookie, "")
+    if not token:
+        return None
+    cache = request.app[keys.SESSIONS]
+    session = cache.get(token)
+    if session is None:
         async with request.app[keys.STORE].reader() as db:
             session = await people.find_session(db, token)
-        if session is not None and session.kind == "learner":
-            return session.subject_id
+        if session is not None:
+            cache.put(token, session)
+    return session
+
+
+async def current_learner(request: web.Request) -> str:
+    """The signed-in learner's id, or Unauthorized."""
+    session = await find_session(request, LEARNER_COOKIE)
+    if session is not None and session.kind == "learner":
+        return session.subject_id
     raise Unauthorized("Please sign in to record your progress.")
 
 
