@@ -21,6 +21,7 @@ DEFAULT_CONFIG_PATH = Path("/etc/hubd/hubd.toml")
 class HubSection:
     name: str = "Learning Hub"
     data_dir: Path = Path("/var/lib/hubd")
+    default_language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,8 @@ def _validate(config: Config) -> None:
         raise ConfigError("Setting storage.max_batch must be between 1 and 100000.")
     if config.storage.min_free_mb < 0:
         raise ConfigError("Setting storage.min_free_mb cannot be negative.")
+    if not (2 <= len(config.hub.default_language) <= 3 and config.hub.default_language.isalpha()):
+        raise ConfigError("Setting hub.default_language must be a language code such as 'es'.")
     if config.logging.level.upper() not in _LOG_LEVELS:
         levels = ", ".join(sorted(_LOG_LEVELS))
         raise ConfigError(f"Setting logging.level must be one of {levels}.")

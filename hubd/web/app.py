@@ -21,6 +21,7 @@ from hubd.storage.store import Store
 from hubd.sync.hlc import HybridClock
 from hubd.web import api, keys, media, pages
 from hubd.web.errors import Handler, error_middleware
+from hubd.web.i18n import Catalogues
 from hubd.web.session_cache import SessionCache
 
 _LOGGER = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def create_app(config: Config, deps: Deps | None = None) -> web.Application:
     app[keys.TEMPLATES] = make_templates()
     app[keys.STARTED_AT] = deps.monotonic()
     app[keys.SESSIONS] = SessionCache(deps.monotonic)
+    app[keys.CATALOGUES] = Catalogues(webui_dir() / "locale")
     app.cleanup_ctx.append(store_context)
     app.cleanup_ctx.append(watchdog_context)
     app.add_routes(api.routes)
@@ -57,8 +59,8 @@ def make_templates() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.globals["hub_name"] = "Learning Hub"
-
-    # Translations arrive with the learner interface; until then the source text is shown.
+    # Each page gets its reader's catalogue (hubd/web/render.py); this only makes {% trans %}
+    # blocks compile new-style, with escaped %(name)s variables.
     env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     return env
 

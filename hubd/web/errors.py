@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from hubd.errors import HubError
-from hubd.web import keys
+from hubd.web.render import render_html
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -34,8 +34,7 @@ def render_error(request: web.Request, status: int, code: str, message: str) -> 
     if wants_json(request):
         return web.json_response({"error": {"code": code, "message": message}}, status=status)
     try:
-        env = request.app[keys.TEMPLATES]
-        html = env.get_template("error.html").render(status=status, message=message)
+        html = render_html(request, "error.html", status=status, message=message)
     except Exception:  # the error page itself must never fail
         _LOGGER.exception("Could not render the error page")
         return web.Response(text=message, status=status, content_type="text/plain")

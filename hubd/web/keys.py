@@ -11,6 +11,7 @@ from hubd.deps import Deps
 from hubd.storage.identity import HubIdentity
 from hubd.storage.store import Store
 from hubd.sync.hlc import HybridClock
+from hubd.web.i18n import Catalogues
 from hubd.web.session_cache import SessionCache
 
 CONFIG = web.AppKey("config", Config)
@@ -22,3 +23,4 @@ IDENTITY = web.AppKey("identity", HubIdentity)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 STARTED_AT = web.AppKey("started_at", float)
 SESSIONS = web.AppKey("sessions", SessionCache)
+CATALOGUES = web.AppKey("catalogues", Catalogues)

@@ -12,6 +12,7 @@ from hubd.content.package import parse_quiz
 from hubd.errors import BadRequest, NotFound
 from hubd.storage import catalogue
 from hubd.web import keys
+from hubd.web.render import render
 
 routes = web.RouteTableDef()
 
@@ -22,12 +23,6 @@ RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb", "yi", "dv"})
 
 def text_direction(language: str) -> str:
     return "rtl" if language in RTL_LANGUAGES else "ltr"
-
-
-def render(request: web.Request, template: str, **context: Any) -> web.Response:
-    env = request.app[keys.TEMPLATES]
-    html = env.get_template(template).render(request=request, **context)
-    return web.Response(text=html, content_type="text/html")
 
 
 @routes.get("/")

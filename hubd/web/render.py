@@ -1,0 +1,54 @@
+"""Rendering a page in its reader's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from hubd.web import keys
+from hubd.web.i18n import LANGUAGE_COOKIE, LANGUAGES, negotiate
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+def page_language(request: web.Request) -> str:
+    """The interface language for this request."""
+    return negotiate(
+        request.query.get("lang"),
+        request.cookies.get(LANGUAGE_COOKIE),
+        request.headers.get("Accept-Language"),
+        request.app[keys.CONFIG].hub.default_language,
+    )
+
+
+def render_html(request: web.Request, template: str, *, status: int = 200, **context: Any) -> str:
+    lang = page_language(request)
+    env = request.app[keys.TEMPLATES]
+    return env.get_template(template).render(
+        request=request,
+        page_lang=lang,
+        page_dir=LANGUAGES[lang].direction,
+        languages=LANGUAGES.values(),
+        **request.app[keys.CATALOGUES].template_functions(lang),
+        **context,
+    )
+
+
+def render(
+    request: web.Request, template: str, *, status: int = 200, **context: Any
+) -> web.Response:
+    """A page in the reader's language; choosing a language (?lang=) is remembered."""
+    response = web.Response(
+        text=render_html(request, template, **context), status=status, content_type="text/html"
+    )
+    chosen = request.query.get("lang")
+    if chosen in LANGUAGES and chosen != request.cookies.get(LANGUAGE_COOKIE):
+        response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=ONE_YEAR, samesite="Lax", path="/")
+    return response
+
+
+def translate(request: web.Request, message: str, **variables: Any) -> str:
+    """A message from Python code in the reader's language."""
+    text = request.app[keys.CATALOGUES].get(page_language(request)).gettext(message)
+    return text % variables if variables else text
