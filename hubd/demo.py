@@ -9,8 +9,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from argon2 import PasswordHasher
-
+from hubd.auth.hashing import hash_password
 from hubd.config import Config, HubSection, WebSection, load_config, render_config
 from hubd.content.blobs import BlobStore
 from hubd.content.install import CourseAlreadyInstalled, install_folder
@@ -84,7 +83,7 @@ async def prepare_demo(config: Config, deps: Deps) -> DemoLogin:
                     uuid.uuid4().hex,
                     DEMO_USERNAME,
                     "Demo Teacher",
-                    PasswordHasher().hash(password),
+                    hash_password(password),
                     "admin",
                     clock.now(deps.wall_ms()),
                 )

@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from hubd.web import keys
+from hubd.web.csrf import csrf_token, remember_csrf
 from hubd.web.i18n import LANGUAGE_COOKIE, LANGUAGES, negotiate
 
 ONE_YEAR = 365 * 24 * 3600
@@ -30,6 +31,7 @@ def render_html(request: web.Request, template: str, *, status: int = 200, **con
         page_lang=lang,
         page_dir=LANGUAGES[lang].direction,
         languages=LANGUAGES.values(),
+        csrf_token=csrf_token(request),
         **request.app[keys.CATALOGUES].template_functions(lang),
         **context,
     )
@@ -42,6 +44,7 @@ def render(
     response = web.Response(
         text=render_html(request, template, **context), status=status, content_type="text/html"
     )
+    remember_csrf(request, response)
     chosen = request.query.get("lang")
     if chosen in LANGUAGES and chosen != request.cookies.get(LANGUAGE_COOKIE):
         response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=ONE_YEAR, samesite="Lax", path="/")

@@ -1,0 +1,48 @@
+"""Protection of every form against cross-site requests: a double-submitted random token.
+
+Each browser gets a random `hub_csrf` cookie (HttpOnly, SameSite=Strict); every form carries
+the same value in a hidden `csrf` field. Another site can make a browser post a form, but it
+can neither read nor set that cookie, so its post is refused and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from hubd.errors import Forbidden
+
+CSRF_COOKIE = "hub_csrf"
+CSRF_FIELD = "csrf"
+_REQUEST_TOKEN = web.RequestKey("csrf_token", str)
+
+
+def csrf_token(request: web.Request) -> str:
+    """The token for forms on this page (made, and later set as a cookie, if new)."""
+    token = request.cookies.get(CSRF_COOKIE, "")
+    if len(token) < 20:
+        token = request.get(_REQUEST_TOKEN) or secrets.token_urlsafe(24)
+        request[_REQUEST_TOKEN] = token
+    return token
+
+
+def remember_csrf(request: web.Request, response: web.StreamResponse) -> None:
+    """Set the cookie when this request made a new token."""
+    token = request.get(_REQUEST_TOKEN)
+    if token:
+        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="Strict", path="/")
+
+
+def check_csrf(request: web.Request, form: MultiDictProxy[str | bytes | web.FileField]) -> None:
+    """Refuse a form post whose token does not match this browser's cookie."""
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = form.get(CSRF_FIELD)
+    if not cookie or not isinstance(sent, str) or not hmac.compare_digest(cookie, sent):
+        raise Forbidden(
+            "This form has expired or came from somewhere else. Go back, reload the page and "
+            "try again.",
+            code="csrf",
+        )
