@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests use: real filesystems (mount/umount for tmpfs, losetup).
-DEBIAN_PACKAGES=(util-linux mount)
+# Debian packages the tests use: real filesystems (mount/umount for tmpfs, losetup), and
+# Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+DEBIAN_PACKAGES=(util-linux mount chromium)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
