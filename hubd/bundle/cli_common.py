@@ -119,7 +119,7 @@ def _pin(args: argparse.Namespace) -> TrustDocument:
 
 
 @contextmanager
-def read_for_cli(args: argparse.Namespace) -> Iterator[VerifiedBundle]:
+def read_for_cli(args: argparse.Namespace, check_payload: bool = True) -> Iterator[VerifiedBundle]:
     """Build the reader's policy from the arguments and read the bundle into a temp folder."""
     trust = _pin(args)
     if args.identity is not None:
@@ -139,10 +139,10 @@ def read_for_cli(args: argparse.Namespace) -> Iterator[VerifiedBundle]:
         work = Path(tmp) / "bundle"
         source: Path = args.bundle
         if source.is_dir():
-            bundle = read_bundle_folder(source, work, policy)
+            bundle = read_bundle_folder(source, work, policy, check_payload=check_payload)
         else:
             with source.open("rb") as stream:
-                bundle = read_bundle_stream(stream, work, policy)
+                bundle = read_bundle_stream(stream, work, policy, check_payload=check_payload)
         with bundle:
             yield bundle
 

@@ -29,13 +29,18 @@ from hubd.bundle.stream import StreamReader
 from hubd.bundle.verified import VerifiedBundle
 
 
-def read_bundle_folder(folder: Path, work_dir: Path, policy: ReadPolicy) -> VerifiedBundle:
+def read_bundle_folder(
+    folder: Path, work_dir: Path, policy: ReadPolicy, *, check_payload: bool = True
+) -> VerifiedBundle:
     """Verify the bundle in ``folder`` and copy it to ``work_dir`` (which must not exist).
 
+    With ``check_payload`` (the default) every part is also decoded once, so a bundle that
+    returns is known to decrypt, decompress and parse completely; a content bundle that goes
+    straight to :func:`unpack_content` (which checks as it writes) may skip that pass.
     Raises :class:`IncompleteBundle` for a folder without its signature (an unfinished write:
     ignore it) and :class:`BundleError` with a plain reason for anything refused.
     """
-    return read_bundle(FolderSource(folder), work_dir, policy)
+    return read_bundle(FolderSource(folder), work_dir, policy, check_payload=check_payload)
 
 
 def _read_small(source: BundleSource, name: str, cap: int) -> bytes:
@@ -49,7 +54,9 @@ def _read_small(source: BundleSource, name: str, cap: int) -> bytes:
     return data
 
 
-def read_bundle(source: BundleSource, work_dir: Path, policy: ReadPolicy) -> VerifiedBundle:
+def read_bundle(
+    source: BundleSource, work_dir: Path, policy: ReadPolicy, *, check_payload: bool = True
+) -> VerifiedBundle:
     """Like :func:`read_bundle_folder`, from any :class:`BundleSource`."""
     limits = policy.limits
     present = [name for name in source.names() if not is_temporary(name)]
@@ -105,11 +112,20 @@ def read_bundle(source: BundleSource, work_dir: Path, policy: ReadPolicy) -> Ver
         with source.open_member(part.name) as src:
             _copy_part(src.read, part, dest, limits.io_block, exact=False)
 
-    return _materialize(header, manifest_bytes, signature, trust_files, work_dir, policy, copy_part)
+    bundle = _materialize(
+        header, manifest_bytes, signature, trust_files, work_dir, policy, copy_part
+    )
+    return _checked(bundle, check_payload)
 
 
-def read_bundle_stream(stream: BinaryIO, work_dir: Path, policy: ReadPolicy) -> VerifiedBundle:
-    """Verify a bundle arriving as one stream (see :mod:`hubd.bundle.stream`) into ``work_dir``."""
+def read_bundle_stream(
+    stream: BinaryIO, work_dir: Path, policy: ReadPolicy, *, check_payload: bool = True
+) -> VerifiedBundle:
+    """Verify a bundle arriving as one stream (see :mod:`hubd.bundle.stream`) into ``work_dir``.
+
+    A synchronous reader: an async server can spool the body to a file first, or run this in
+    a thread over a blocking reader.
+    """
     limits = policy.limits
     reader = StreamReader(stream)
     reader.magic()
@@ -176,6 +192,16 @@ def read_bundle_stream(stream: BinaryIO, work_dir: Path, policy: ReadPolicy) -> 
     except BaseException:
         bundle.discard()
         raise
+    return _checked(bundle, check_payload)
+
+
+def _checked(bundle: VerifiedBundle, check_payload: bool) -> VerifiedBundle:
+    if check_payload:
+        try:
+            bundle.check_payload()
+        except BaseException:
+            bundle.discard()
+            raise
     return bundle
 
 
