@@ -23,7 +23,7 @@ from hubd.bundle import errors
 from hubd.bundle.limits import DEFAULT_LIMITS, Limits
 from hubd.bundle.manifest import ALL_HUBS, Manifest
 from hubd.bundle.verified import VerifiedBundle
-from hubd.bundle.writer import BundleWriter
+from hubd.bundle.writer import BundleWriter, Random
 
 COURSE_FILE = "course.json"
 _SEGMENT = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -113,8 +113,12 @@ def pack_content(
     limits: Limits = DEFAULT_LIMITS,
     level: int = 3,
     created: int | None = None,
+    random: Random = os.urandom,
 ) -> Manifest:
-    """Pack a course folder into a signed content bundle folder (which must not exist yet)."""
+    """Pack a course folder into a signed content bundle folder (which must not exist yet).
+
+    ``random`` only exists so the test vectors are reproducible.
+    """
     files = scan_course(course, limits)
     writer = BundleWriter(
         bundle_folder,
@@ -125,6 +129,7 @@ def pack_content(
         limits=limits,
         level=level,
         created=created,
+        random=random,
     )
     index: list[dict[str, Any]] = []
 

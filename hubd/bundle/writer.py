@@ -125,7 +125,7 @@ class BundleWriter:
         random: Random = os.urandom,
         wrap: crypto.KeyWrapper = crypto.wrap_file_key,
     ) -> None:
-        if limits.max_part_size < 2 * limits.max_frame_size + 4096:
+        if limits.max_part_size < 2 * _worst_frame(limits):
             raise ValueError("max_part_size must hold at least two full frames")
         folder.mkdir(parents=False, exist_ok=False)
         self.folder = folder
@@ -250,6 +250,13 @@ class BundleWriter:
         if readback:
             read_back(self.folder, manifest, data, signatures)
         return manifest
+
+
+def _worst_frame(limits: Limits) -> int:
+    """Most bytes one full frame can take in a part (zstd's bound, plus AEAD tags)."""
+    bound = limits.max_frame_size + limits.max_frame_size // 128 + 64
+    tags = (bound // limits.chunk_size + 2) * crypto.TAG_SIZE
+    return crypto.HEADER_SIZE + bound + tags
 
 
 def _record_bytes(record: Mapping[str, Any]) -> bytes:
