@@ -84,6 +84,7 @@
     $("jawla").textContent = "";
     khanat.forEach(function (k) { k.className = "khana"; });
     $("nihaya").hidden = false;
+    $("unwan").textContent = niqat * 2 >= asila.length ? "أحسنت!" : "محاولة جيدة!";
     $("natija").textContent = "أجبت إجابة صحيحة عن " + arqam(niqat) + " من " + arqam(asila.length) + " أسئلة.";
     if (window.parent && window.parent !== window) {
       window.parent.postMessage({ type: "hub:score", score: niqat, max: asila.length }, "*");

@@ -67,7 +67,9 @@
     feedback.textContent = "";
     progress.textContent = "";
     done.hidden = false;
-    el("result").textContent = "You got " + score + " out of " + cards.length + " cards right.";
+    el("done-title").textContent = score * 2 >= cards.length ? "Well done!" : "Good try!";
+    el("result").textContent = "You got " + score + " out of " + cards.length + " cards right." +
+      (score === cards.length ? "" : " Read the lesson again, then play once more.");
     if (window.parent && window.parent !== window) {
       window.parent.postMessage({ type: "hub:score", score: score, max: cards.length }, "*");
     }
