@@ -30,7 +30,7 @@ FUZZ = settings(
 )
 
 # Values of the wrong shape for any manifest field: the structure-aware half of the fuzzer.
-odd_values = st.one_of(
+odd_values: st.SearchStrategy[Any] = st.one_of(
     st.booleans(),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.text(max_size=40),
