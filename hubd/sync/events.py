@@ -16,6 +16,7 @@ from hubd.errors import BadRequest
 
 MAX_PAYLOAD_BYTES = 2048
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_ATTEMPT_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 _QUESTION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
@@ -54,7 +55,8 @@ def _media_position(payload: dict[str, Any]) -> None:
 
 
 def _answer(payload: dict[str, Any]) -> None:
-    _check_keys(payload, {"question_id", "choice", "correct", "assessment"})
+    _check_keys(payload, {"question_id", "choice", "correct", "assessment", "attempt"})
+    _attempt(payload)
     question = payload.get("question_id")
     if not isinstance(question, str) or not _QUESTION_RE.match(question):
         raise BadRequest("'question_id' must name a question of the quiz.")
@@ -65,10 +67,17 @@ def _answer(payload: dict[str, Any]) -> None:
 
 
 def _quiz_scored(payload: dict[str, Any]) -> None:
-    _check_keys(payload, {"score", "max", "assessment"})
+    _check_keys(payload, {"score", "max", "assessment", "attempt"})
+    _attempt(payload)
     top = _int(payload, "max", 1, 100)
     _int(payload, "score", 0, top)
     _assessment(payload)
+
+
+def _attempt(payload: dict[str, Any]) -> None:
+    attempt = payload.get("attempt")
+    if attempt is not None and (not isinstance(attempt, str) or not _ATTEMPT_RE.match(attempt)):
+        raise BadRequest("'attempt' must name a quiz attempt.")
 
 
 def _assessment(payload: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import jinja2
 from aiohttp import web
 
+from hubd.auth.throttle import AttemptLimiter
 from hubd.config import Config
 from hubd.content.blobs import BlobStore
 from hubd.datadir import ensure_data_dir
@@ -19,9 +20,11 @@ from hubd.storage import catalogue
 from hubd.storage.identity import ensure_identity
 from hubd.storage.store import Store
 from hubd.sync.hlc import HybridClock
-from hubd.web import api, keys, media, pages
+from hubd.web import api, keys, media
 from hubd.web.errors import Handler, error_middleware
 from hubd.web.i18n import Catalogues
+from hubd.web.learn import catalogue as catalogue_pages
+from hubd.web.learn import lessons, quiz, signin
 from hubd.web.session_cache import SessionCache
 
 _LOGGER = logging.getLogger(__name__)
@@ -42,10 +45,14 @@ def create_app(config: Config, deps: Deps | None = None) -> web.Application:
     app[keys.STARTED_AT] = deps.monotonic()
     app[keys.SESSIONS] = SessionCache(deps.monotonic)
     app[keys.CATALOGUES] = Catalogues(webui_dir() / "locale")
+    app[keys.SIGNIN_LIMITER] = AttemptLimiter(deps.monotonic)
     app.cleanup_ctx.append(store_context)
     app.cleanup_ctx.append(watchdog_context)
     app.add_routes(api.routes)
-    app.add_routes(pages.routes)
+    app.add_routes(catalogue_pages.routes)
+    app.add_routes(lessons.routes)
+    app.add_routes(quiz.routes)
+    app.add_routes(signin.routes)
     app.add_routes(media.routes)
     app.router.add_static("/static", webui_dir() / "static", name="static")
     return app

@@ -13,6 +13,8 @@ import secrets
 from aiohttp import web
 from multidict import MultiDictProxy
 
+Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
+
 from hubd.errors import Forbidden
 
 CSRF_COOKIE = "hub_csrf"
@@ -36,7 +38,7 @@ def remember_csrf(request: web.Request, response: web.StreamResponse) -> None:
         response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="Strict", path="/")
 
 
-def check_csrf(request: web.Request, form: MultiDictProxy[str | bytes | web.FileField]) -> None:
+def check_csrf(request: web.Request, form: Form) -> None:
     """Refuse a form post whose token does not match this browser's cookie."""
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = form.get(CSRF_FIELD)

@@ -8,20 +8,21 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from hubd.errors import HubError
-from hubd.web.render import render_html
+from hubd.web.i18n import N_
+from hubd.web.render import render_html, translate
 
 _LOGGER = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _HTTP_MESSAGES = {
-    400: ("bad_request", "The request could not be understood."),
-    401: ("unauthorized", "Please sign in first."),
-    403: ("forbidden", "You are not allowed to do that."),
-    404: ("not_found", "There is nothing here. Go back to the list of courses."),
-    405: ("method_not_allowed", "That action is not possible here."),
-    413: ("too_large", "What was sent is too large for the hub."),
-    416: ("range_not_satisfiable", "That part of the file does not exist."),
+    400: ("bad_request", N_("The request could not be understood.")),
+    401: ("unauthorized", N_("Please sign in first.")),
+    403: ("forbidden", N_("You are not allowed to do that.")),
+    404: ("not_found", N_("There is nothing here. Go back to the list of courses.")),
+    405: ("method_not_allowed", N_("That action is not possible here.")),
+    413: ("too_large", N_("What was sent is too large for the hub.")),
+    416: ("range_not_satisfiable", N_("That part of the file does not exist.")),
 }
 
 
@@ -34,7 +35,9 @@ def render_error(request: web.Request, status: int, code: str, message: str) -> 
     if wants_json(request):
         return web.json_response({"error": {"code": code, "message": message}}, status=status)
     try:
-        html = render_html(request, "error.html", status=status, message=message)
+        html = render_html(
+            request, "error.html", status=status, message=translate(request, message)
+        )
     except Exception:  # the error page itself must never fail
         _LOGGER.exception("Could not render the error page")
         return web.Response(text=message, status=status, content_type="text/plain")
@@ -67,5 +70,5 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         _LOGGER.exception("Unexpected error on %s %s", request.method, request.path)
         return render_error(
-            request, 500, "internal", "Something went wrong on the hub. Please try again."
+            request, 500, "internal", N_("Something went wrong on the hub. Please try again.")
         )

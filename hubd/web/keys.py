@@ -5,6 +5,7 @@ from __future__ import annotations
 import jinja2
 from aiohttp import web
 
+from hubd.auth.throttle import AttemptLimiter
 from hubd.config import Config
 from hubd.content.blobs import BlobStore
 from hubd.deps import Deps
@@ -24,3 +25,4 @@ TEMPLATES = web.AppKey("templates", jinja2.Environment)
 STARTED_AT = web.AppKey("started_at", float)
 SESSIONS = web.AppKey("sessions", SessionCache)
 CATALOGUES = web.AppKey("catalogues", Catalogues)
+SIGNIN_LIMITER = web.AppKey("signin_limiter", AttemptLimiter)

@@ -26,6 +26,7 @@ def page_language(request: web.Request) -> str:
 def render_html(request: web.Request, template: str, *, status: int = 200, **context: Any) -> str:
     lang = page_language(request)
     env = request.app[keys.TEMPLATES]
+    context.setdefault("learner", None)
     return env.get_template(template).render(
         request=request,
         page_lang=lang,
@@ -46,7 +47,11 @@ def render(
     )
     remember_csrf(request, response)
     chosen = request.query.get("lang")
-    if chosen in LANGUAGES and chosen != request.cookies.get(LANGUAGE_COOKIE):
+    if (
+        chosen is not None
+        and chosen in LANGUAGES
+        and chosen != request.cookies.get(LANGUAGE_COOKIE)
+    ):
         response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=ONE_YEAR, samesite="Lax", path="/")
     return response
 

@@ -11,12 +11,18 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestServer
-from browser_support import ARTIFACTS, CHROMIUM_ARGS, LiveHub, Screenshots, chromium_path
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from hubd.config import Config
 from hubd.deps import Deps
 from hubd.web.app import create_app
+from tests.browser.browser_support import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    LiveHub,
+    Screenshots,
+    chromium_path,
+)
 
 
 @pytest.fixture

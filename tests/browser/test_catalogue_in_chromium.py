@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from browser_support import LiveHub, Screenshots
 from playwright.async_api import Page
+
+from tests.browser.browser_support import LiveHub, Screenshots
 
 
 async def test_learner_searches_in_spanish_and_opens_the_lesson(

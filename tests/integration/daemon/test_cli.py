@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hub_process import prepare_hub
 
 import hubd
+from tests.integration.daemon.hub_process import prepare_hub
 
 
 def hubd_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

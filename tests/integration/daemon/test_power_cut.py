@@ -10,9 +10,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from hub_process import HubProcess, prepare_hub
 
 from hubd.web.sessions import LEARNER_COOKIE
+from tests.integration.daemon.hub_process import HubProcess, prepare_hub
 
 pytestmark = pytest.mark.slow
 

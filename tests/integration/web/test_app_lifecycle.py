@@ -37,7 +37,7 @@ async def test_startup_failure_closes_what_it_opened(config: Config, deps: Deps)
         server = TestServer(create_app(config, deps))
         try:
             await server.start_server()
-        except Exception as exc:  # noqa: BLE001 - the hub refuses to start; that is the point
+        except Exception as exc:
             assert "is damaged" in str(exc)
         finally:
             await server.close()

@@ -28,6 +28,7 @@ async def test_catalogue_lists_installed_course(client: Client, make_course: Any
     html = await page.text()
     assert "Fracciones" in html
     assert "6 lessons" in html
+    assert "Sign in" in html
     api = await (await client.get("/api/v1/courses")).json()
     assert [c["id"] for c in api["courses"]] == ["fracciones"]
 
@@ -92,13 +93,6 @@ async def test_text_lesson_renders_markdown_but_not_raw_html(
     html = await (await client.get("/courses/fracciones/lessons/intro")).text()
     assert "<strong>mundo</strong>" in html
     assert "<script>alert(1)</script>" not in html
-
-
-async def test_quiz_page_never_contains_the_answers(client: Client, make_course: Any) -> None:
-    await install(client, make_course())
-    html = await (await client.get("/courses/fracciones/lessons/pre")).text()
-    assert "¿Qué fracción es mayor?" in html
-    assert "answer" not in html
 
 
 async def test_arabic_course_is_right_to_left(client: Client, make_course: Any) -> None:

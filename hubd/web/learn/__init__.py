@@ -1,0 +1,1 @@
+"""The learner side: sign in, find, watch, read, do and resume lessons."""
