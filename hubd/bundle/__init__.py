@@ -3,6 +3,7 @@
 This package imports nothing else of the project, so central and other tools can use it alone.
 """
 
+from hubd.bundle import cli
 from hubd.bundle.content import ContentFile, pack_content, read_index, unpack_content
 from hubd.bundle.enrol import EnrolmentRequest, read_enrolment, write_enrolment
 from hubd.bundle.errors import BundleError, IncompleteBundle, KeyFileError
@@ -57,6 +58,7 @@ __all__ = [
     "accept_trust",
     "bundle_folder_name",
     "check_sequence",
+    "cli",
     "ensure_hub_identity",
     "find_bundle_folders",
     "generate_hub_identity",

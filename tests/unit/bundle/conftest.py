@@ -1,5 +1,5 @@
 """Fixtures for the bundle tests (defined in bundlekit)."""
 
-from bundlekit import fleet, refused
+from tests.unit.bundle.bundlekit import fleet, refused
 
 __all__ = ["fleet", "refused"]

@@ -14,13 +14,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bundlekit import SMALL, Fleet, resign, sample_records
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hubd.bundle import BundleError, read_bundle_folder, read_bundle_stream
 from hubd.bundle.manifest import MANIFEST_FILE, SIGNATURE_FILE, parse_manifest
 from hubd.bundle.stream import write_bundle_stream
+from tests.unit.bundle.bundlekit import SMALL, Fleet, resign, sample_records
 
 ROOT = Path(__file__).parents[3]
 FUZZ = settings(

@@ -11,7 +11,6 @@ from typing import Any, BinaryIO
 
 import pytest
 import zstandard
-from bundlekit import SMALL, Fleet, edit_manifest, file_key, forge_part, sample_records
 
 from hubd.bundle import BundleError, BundleWriter, FolderSource, read_bundle, read_bundle_folder
 from hubd.bundle import errors as e
@@ -19,6 +18,14 @@ from hubd.bundle.crypto import HEADER_SIZE, TAG_SIZE, ChunkEncryptor, wrap_file_
 from hubd.bundle.manifest import MANIFEST_FILE, parse_manifest
 from hubd.bundle.reader import read_bundle_stream
 from hubd.bundle.stream import write_bundle_stream
+from tests.unit.bundle.bundlekit import (
+    SMALL,
+    Fleet,
+    edit_manifest,
+    file_key,
+    forge_part,
+    sample_records,
+)
 
 Refused = Callable[..., BundleError]
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bundlekit import Fleet, edit_manifest, resign
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hubd.bundle import (
@@ -26,6 +25,7 @@ from hubd.bundle import errors as e
 from hubd.bundle.manifest import MANIFEST_FILE, SIGNATURE_FILE
 from hubd.bundle.signatures import MANIFEST_DOMAIN, encode_signatures, sign
 from hubd.bundle.trust import delegate, sign_trust
+from tests.unit.bundle.bundlekit import Fleet, edit_manifest, resign
 
 Refused = Callable[..., BundleError]
 

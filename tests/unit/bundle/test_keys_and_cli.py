@@ -8,13 +8,13 @@ import stat
 from pathlib import Path
 
 import pytest
-from bundlekit import Fleet, pub
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hubd.bundle import BundleError, KeyFileError, cli, ensure_hub_identity, load_hub_identity
 from hubd.bundle import errors as e
 from hubd.bundle.keys import load_signing_key, write_private_key
 from hubd.bundle.trust import accept_trust, delegate, rotate_root, sign_trust
+from tests.unit.bundle.bundlekit import Fleet, pub
 
 
 def run(*argv: str) -> int:

@@ -6,10 +6,9 @@ import os
 import tracemalloc
 from pathlib import Path
 
-from bundlekit import Fleet
-
 from hubd.bundle import pack_content, read_bundle_folder, unpack_content
 from hubd.bundle.limits import Limits, MiB
+from tests.unit.bundle.bundlekit import Fleet
 
 
 def _peak_for(fleet: Fleet, tmp_path: Path, size: int) -> int:

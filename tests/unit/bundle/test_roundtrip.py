@@ -7,8 +7,6 @@ import io
 import os
 from pathlib import Path
 
-from bundlekit import SMALL, Fleet, sample_records
-
 from hubd.bundle import (
     BundleWriter,
     find_bundle_folders,
@@ -23,6 +21,7 @@ from hubd.bundle import (
     write_enrolment,
 )
 from hubd.bundle.manifest import MANIFEST_FILE, SIGNATURE_FILE, parse_manifest
+from tests.unit.bundle.bundlekit import SMALL, Fleet, sample_records
 
 
 def test_encrypted_reply_round_trips_through_folder(fleet: Fleet) -> None:
