@@ -24,7 +24,7 @@ from hubd.web import api, keys, media
 from hubd.web.errors import Handler, error_middleware
 from hubd.web.i18n import Catalogues
 from hubd.web.learn import catalogue as catalogue_pages
-from hubd.web.learn import lessons, quiz, signin
+from hubd.web.learn import lessons, pdf_viewer, quiz, signin
 from hubd.web.session_cache import SessionCache
 
 _LOGGER = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ def create_app(config: Config, deps: Deps | None = None) -> web.Application:
     app.add_routes(api.routes)
     app.add_routes(catalogue_pages.routes)
     app.add_routes(lessons.routes)
+    app.add_routes(pdf_viewer.routes)
     app.add_routes(quiz.routes)
     app.add_routes(signin.routes)
     app.add_routes(media.routes)
