@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import re
 import shutil
+import sqlite3
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 from playwright.async_api import Page
 
+from hubd.auth.hashing import hash_learner_secret
 from hubd.content.install import install_folder
+from hubd.resources import samples_dir
+from hubd.storage import people
 from hubd.web import keys
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -44,6 +49,49 @@ class LiveHub:
 
     def at(self, path: str) -> str:
         return self.url.rstrip("/") + path
+
+    async def install_samples(self) -> None:
+        """The sample courses the demo hub has (English, Spanish, Arabic)."""
+        for folder in sorted(samples_dir().iterdir()):
+            if (folder / "course.json").is_file():
+                await self.install(folder)
+
+    async def add_learner(self, name: str, group: str = "Clase 4B", pin: str = "4821") -> str:
+        """A learner with a PIN in a group that signs in by PIN; returns the learner id."""
+        app = self.app
+        store, clock = app[keys.STORE], app[keys.CLOCK]
+        group_id = "g-" + group.lower().replace(" ", "-")
+        async with store.reader() as db:
+            exists = await (
+                await db.execute("SELECT 1 FROM learner_groups WHERE group_id = ?", (group_id,))
+            ).fetchone()
+        if exists is None:
+            await store.write(people.add_group(group_id, group, clock.now(0), sign_in="pin"))
+        learner_id = str(uuid.uuid4())
+        await store.write(
+            people.add_learner(
+                learner_id, name, app[keys.IDENTITY].hub_id, clock.now(0), group_id=group_id
+            )
+        )
+        pin_hash = hash_learner_secret(pin)
+
+        def set_pin(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE learners SET pin_hash = ? WHERE learner_id = ?", (pin_hash, learner_id)
+            )
+
+        await store.write(set_pin)
+        return learner_id
+
+    async def events(self, learner_id: str, event_type: str | None = None) -> list[tuple[str, str]]:
+        """(event type, payload) of a learner's stored events, oldest first."""
+        async with self.app[keys.STORE].reader() as db:
+            cursor = await db.execute(
+                "SELECT event_type, payload FROM progress_events WHERE learner_id = ?"
+                " AND (? IS NULL OR event_type = ?) ORDER BY seq",
+                (learner_id, event_type, event_type),
+            )
+            return [(str(r[0]), str(r[1])) for r in await cursor.fetchall()]
 
     async def install(self, folder: Path) -> None:
         """Install a course package folder, as a stick would."""
