@@ -40,6 +40,19 @@ class StorageSection:
 
 
 @dataclass(frozen=True, slots=True)
+class AdminSection:
+    login_card_url: str = "http://hub.lan"
+    max_failed_logins: int = 10
+    session_hours: int = 12
+
+
+@dataclass(frozen=True, slots=True)
+class FleetSection:
+    id: str = ""
+    root_public_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingSection:
     level: str = "INFO"
 
@@ -49,7 +62,9 @@ class Config:
     hub: HubSection = field(default_factory=HubSection)
     web: WebSection = field(default_factory=WebSection)
     storage: StorageSection = field(default_factory=StorageSection)
+    admin: AdminSection = field(default_factory=AdminSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
+    fleet: FleetSection = field(default_factory=FleetSection)
 
     @property
     def data_dir(self) -> Path:
@@ -68,7 +83,9 @@ _SECTIONS: dict[str, type[Any]] = {
     "hub": HubSection,
     "web": WebSection,
     "storage": StorageSection,
+    "admin": AdminSection,
     "logging": LoggingSection,
+    "fleet": FleetSection,
 }
 
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR"}
@@ -148,8 +165,19 @@ def _validate(config: Config) -> None:
         raise ConfigError("Setting storage.max_batch must be between 1 and 100000.")
     if config.storage.min_free_mb < 0:
         raise ConfigError("Setting storage.min_free_mb cannot be negative.")
+    if not 1 <= config.admin.max_failed_logins <= 1000:
+        raise ConfigError("Setting admin.max_failed_logins must be between 1 and 1000.")
+    if not 1 <= config.admin.session_hours <= 24 * 30:
+        raise ConfigError("Setting admin.session_hours must be between 1 and 720.")
+    if not config.admin.login_card_url.startswith(("http://", "https://")):
+        raise ConfigError("Setting admin.login_card_url must start with http:// or https://.")
     if not (2 <= len(config.hub.default_language) <= 3 and config.hub.default_language.isalpha()):
         raise ConfigError("Setting hub.default_language must be a language code such as 'es'.")
+    if bool(config.fleet.id) != bool(config.fleet.root_public_key):
+        raise ConfigError("Settings fleet.id and fleet.root_public_key go together: set both.")
+    key = config.fleet.root_public_key
+    if key and (len(key) != 64 or any(c not in "0123456789abcdef" for c in key)):
+        raise ConfigError("Setting fleet.root_public_key must be 64 lower-case hex digits.")
     if config.logging.level.upper() not in _LOG_LEVELS:
         levels = ", ".join(sorted(_LOG_LEVELS))
         raise ConfigError(f"Setting logging.level must be one of {levels}.")

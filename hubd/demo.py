@@ -15,6 +15,7 @@ from hubd.content.blobs import BlobStore
 from hubd.content.install import CourseAlreadyInstalled, install_folder
 from hubd.datadir import ensure_data_dir
 from hubd.deps import Deps
+from hubd.fleet import hub_keys
 from hubd.resources import samples_dir
 from hubd.storage import people
 from hubd.storage.identity import ensure_identity
@@ -65,7 +66,10 @@ async def prepare_demo(config: Config, deps: Deps) -> DemoLogin:
     store = await Store.open(config.database_path)
     clock = HybridClock()
     try:
-        identity = await store.write(ensure_identity(config.hub.name, clock, deps.wall_ms()))
+        keys = hub_keys(config)
+        identity = await store.write(
+            ensure_identity(config.hub.name, clock, deps.wall_ms(), hub_id=keys.key_id)
+        )
         blobs = BlobStore(config.blobs_dir)
         for folder in sorted(p for p in samples_dir().iterdir() if (p / "course.json").is_file()):
             try:

@@ -119,6 +119,7 @@ async def install_folder(
     folder: Path,
     *,
     reinstall: bool = False,
+    bundle: catalogue.BundleSequence | None = None,
 ) -> InstallReport:
     """Install (or upgrade) a course from a package folder; all of it becomes visible at once."""
     manifest, files = await asyncio.to_thread(read_package, folder)
@@ -132,7 +133,7 @@ async def install_folder(
     try:
         outcome = await store.write(
             catalogue.install_course(
-                manifest, installed, texts, clock.now(wall_ms), reinstall=reinstall
+                manifest, installed, texts, clock.now(wall_ms), reinstall=reinstall, bundle=bundle
             )
         )
     except catalogue.OlderVersion as exc:

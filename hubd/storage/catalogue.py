@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from hubd.bundle import check_sequence
 from hubd.content.package import CourseManifest, Lesson
 from hubd.content.search_text import fold, fts_query
 
@@ -55,6 +56,28 @@ class SearchHit:
     kind: str | None  # the lesson's kind; None for the course itself
 
 
+@dataclass(frozen=True, slots=True)
+class BundleSequence:
+    issuer: str
+    kind: str
+    sequence: int
+
+
+def accept_bundle_sequence(conn: sqlite3.Connection, bundle: BundleSequence) -> None:
+    """Refuse a replayed, older or implausible bundle; remember this one. Inside the caller's
+    transaction, so the number is kept exactly when the bundle is applied."""
+    row = conn.execute(
+        "SELECT last_seq FROM bundle_sequences WHERE issuer = ? AND kind = ?",
+        (bundle.issuer, bundle.kind),
+    ).fetchone()
+    check_sequence(None if row is None else int(row[0]), bundle.sequence)
+    conn.execute(
+        "INSERT INTO bundle_sequences (issuer, kind, last_seq) VALUES (?, ?, ?)"
+        " ON CONFLICT (issuer, kind) DO UPDATE SET last_seq = excluded.last_seq",
+        (bundle.issuer, bundle.kind, bundle.sequence),
+    )
+
+
 class OlderVersion(Exception):
     """The hub already has this version of the course or a newer one."""
 
@@ -70,10 +93,17 @@ def install_course(
     hlc: int,
     *,
     reinstall: bool = False,
+    bundle: BundleSequence | None = None,
 ) -> Callable[[sqlite3.Connection], InstallOutcome]:
-    """A write function: make a course version visible, replacing the old one, all at once."""
+    """A write function: make a course version visible, replacing the old one, all at once.
+
+    When the course came in a bundle, the bundle's sequence number is checked and kept in the
+    same transaction, so a replayed or older bundle is refused and nothing of it is applied.
+    """
 
     def write(conn: sqlite3.Connection) -> InstallOutcome:
+        if bundle is not None:
+            accept_bundle_sequence(conn, bundle)
         row = conn.execute(
             "SELECT version FROM courses WHERE course_id = ?", (manifest.course_id,)
         ).fetchone()

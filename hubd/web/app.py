@@ -14,6 +14,7 @@ from hubd.auth.throttle import AttemptLimiter
 from hubd.config import Config
 from hubd.content.blobs import BlobStore
 from hubd.datadir import ensure_data_dir
+from hubd.fleet import hub_keys
 from hubd.deps import Deps
 from hubd.resources import webui_dir
 from hubd.storage import catalogue
@@ -96,8 +97,12 @@ async def store_context(app: web.Application) -> AsyncIterator[None]:
         config.database_path, readers=config.storage.readers, max_batch=config.storage.max_batch
     )
     try:
+        # The hub's own key pair: made on first start, never part of an image.
+        app[keys.HUB_KEYS] = await asyncio.to_thread(hub_keys, config)
         app[keys.IDENTITY] = await store.write(
-            ensure_identity(config.hub.name, app[keys.CLOCK], deps.wall_ms())
+            ensure_identity(
+                config.hub.name, app[keys.CLOCK], deps.wall_ms(), hub_id=app[keys.HUB_KEYS].key_id
+            )
         )
         app[keys.STORE] = store
         app[keys.TEMPLATES].globals["hub_name"] = app[keys.IDENTITY].name

@@ -6,6 +6,7 @@ import jinja2
 from aiohttp import web
 
 from hubd.auth.throttle import AttemptLimiter
+from hubd.bundle import HubIdentity as HubKeys
 from hubd.config import Config
 from hubd.content.blobs import BlobStore
 from hubd.deps import Deps
@@ -21,6 +22,7 @@ STORE = web.AppKey("store", Store)
 BLOBS = web.AppKey("blobs", BlobStore)
 CLOCK = web.AppKey("clock", HybridClock)
 IDENTITY = web.AppKey("identity", HubIdentity)
+HUB_KEYS = web.AppKey("hub_keys", HubKeys)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
 STARTED_AT = web.AppKey("started_at", float)
 SESSIONS = web.AppKey("sessions", SessionCache)
