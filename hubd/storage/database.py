@@ -54,6 +54,9 @@ def connect_writer(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         conn.close()
         raise describe_sqlite_error(exc, path) from exc
+    except UnicodeDecodeError as exc:  # a damaged header can turn a pragma's answer to noise
+        conn.close()
+        raise _damaged(path, "unreadable settings") from exc
     except BaseException:
         conn.close()
         raise
@@ -114,6 +117,8 @@ def quick_check(conn: sqlite3.Connection, path: Path, *, full: bool = False) -> 
         rows = conn.execute(f"PRAGMA {pragma}").fetchall()
     except sqlite3.DatabaseError as exc:
         raise describe_sqlite_error(exc, path) from exc
+    except UnicodeDecodeError as exc:
+        raise _damaged(path, "unreadable pages") from exc
     problems = [str(r[0]) for r in rows if str(r[0]) != "ok"]
     if problems:
         _LOGGER.error("Integrity check of %s failed: %s", path, "; ".join(problems[:20]))
@@ -121,6 +126,13 @@ def quick_check(conn: sqlite3.Connection, path: Path, *, full: bool = False) -> 
             f"The database {path} is damaged ({problems[0]}). Restore it from a backup, or move "
             "it aside to start an empty hub; learner progress not yet synced would be lost."
         )
+
+
+def _damaged(path: Path, detail: str) -> DatabaseError:
+    return DatabaseError(
+        f"The database {path} is damaged ({detail}). Restore it from a backup, or move it "
+        "aside to start an empty hub."
+    )
 
 
 def describe_sqlite_error(exc: sqlite3.Error, path: Path) -> DatabaseError | StorageFullError:
