@@ -11,11 +11,14 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
+
 from hubd.config import Config, HubSection, StorageSection, WebSection, render_config
 from hubd.storage import people
 from hubd.storage.identity import ensure_identity
 from hubd.storage.store import Store
 from hubd.sync.hlc import HybridClock
+from hubd.web.sessions import LEARNER_COOKIE
 
 READY_RE = re.compile(r"serving at (http://\S+)")
 
@@ -71,6 +74,40 @@ class HubProcess:
             self.process.kill()
             with contextlib.suppress(TimeoutError):
                 await self.wait()
+
+
+async def post_progress_until_refused(
+    session: aiohttp.ClientSession,
+    url: str,
+    token: str,
+    acked: set[str],
+    *,
+    batch_size: int = 5,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Post batches of events as a learner's browser would, recording the ids of every batch
+    the hub acknowledged, until the hub stops answering (or `stop` is set)."""
+    while stop is None or not stop.is_set():
+        batch = [
+            {
+                "id": str(uuid.uuid4()),
+                "type": "lesson_started",
+                "course_id": "c1",
+                "lesson_id": "l1",
+            }
+            for _ in range(batch_size)
+        ]
+        try:
+            async with session.post(
+                url + "api/v1/progress",
+                json={"events": batch},
+                headers={"Cookie": f"{LEARNER_COOKIE}={token}"},
+            ) as response:
+                if response.status != 200:
+                    return
+                acked.update(e["id"] for e in batch)
+        except (aiohttp.ClientError, OSError):
+            return
 
 
 async def prepare_hub(tmp_path: Path, learners: int = 0) -> tuple[Path, list[str]]:

@@ -7,15 +7,17 @@ import signal
 import socket
 import sqlite3
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from hubd.web.sessions import LEARNER_COOKIE
-from tests.integration.daemon.hub_process import HubProcess, prepare_hub
+from tests.integration.daemon.hub_process import (
+    HubProcess,
+    post_progress_until_refused,
+    prepare_hub,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -72,31 +74,12 @@ async def test_sigterm_finishes_writes_in_flight_then_exits(tmp_path: Path) -> N
     acked: set[str] = set()
     try:
         async with aiohttp.ClientSession() as session:
-
-            async def post_until_refused(token: str) -> None:
-                while True:
-                    batch = [
-                        {
-                            "id": str(uuid.uuid4()),
-                            "type": "lesson_started",
-                            "course_id": "c",
-                            "lesson_id": "l",
-                        }
-                        for _ in range(20)
-                    ]
-                    try:
-                        async with session.post(
-                            url + "api/v1/progress",
-                            json={"events": batch},
-                            headers={"Cookie": f"{LEARNER_COOKIE}={token}"},
-                        ) as response:
-                            if response.status != 200:
-                                return
-                            acked.update(e["id"] for e in batch)
-                    except (aiohttp.ClientError, OSError):
-                        return
-
-            posts = [asyncio.create_task(post_until_refused(t)) for t in tokens]
+            posts = [
+                asyncio.create_task(
+                    post_progress_until_refused(session, url, t, acked, batch_size=20)
+                )
+                for t in tokens
+            ]
             async with asyncio.timeout(30):
                 while len(acked) < 1000:
                     await asyncio.sleep(0.005)

@@ -5,41 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-import uuid
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from hubd.web.sessions import LEARNER_COOKIE
-from tests.integration.daemon.hub_process import HubProcess, prepare_hub
+from tests.integration.daemon.hub_process import (
+    HubProcess,
+    post_progress_until_refused,
+    prepare_hub,
+)
 
 pytestmark = pytest.mark.slow
-
-
-async def post_until_failure(
-    session: aiohttp.ClientSession, url: str, token: str, acked: set[str], stop: asyncio.Event
-) -> None:
-    while not stop.is_set():
-        batch = [
-            {
-                "id": str(uuid.uuid4()),
-                "type": "lesson_started",
-                "course_id": "c1",
-                "lesson_id": "l1",
-            }
-            for _ in range(5)
-        ]
-        try:
-            async with session.post(
-                url + "api/v1/progress",
-                json={"events": batch},
-                headers={"Cookie": f"{LEARNER_COOKIE}={token}"},
-            ) as response:
-                if response.status == 200:
-                    acked.update(e["id"] for e in batch)
-        except (aiohttp.ClientError, OSError):
-            return
 
 
 async def test_sigkill_during_load_keeps_every_acknowledged_event(tmp_path: Path) -> None:
@@ -51,7 +28,9 @@ async def test_sigkill_during_load_keeps_every_acknowledged_event(tmp_path: Path
     try:
         async with aiohttp.ClientSession() as session:
             clients = [
-                asyncio.create_task(post_until_failure(session, url, token, acked, stop))
+                asyncio.create_task(
+                    post_progress_until_refused(session, url, token, acked, stop=stop)
+                )
                 for token in tokens
             ]
             async with asyncio.timeout(60):
