@@ -28,18 +28,20 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hubd.config import Config, HubSection, StorageSection, WebSection, render_config  # noqa: E402
-from hubd.storage import people, progress  # noqa: E402
-from hubd.storage.identity import ensure_identity  # noqa: E402
-from hubd.storage.store import Store  # noqa: E402
-from hubd.sync.events import NewEvent  # noqa: E402
-from hubd.sync.hlc import HybridClock  # noqa: E402
+from hubd.config import Config, HubSection, StorageSection, WebSection, render_config
+from hubd.storage import people, progress
+from hubd.storage.identity import ensure_identity
+from hubd.storage.store import Store
+from hubd.sync.events import NewEvent
+from hubd.sync.hlc import HybridClock
 
 WALL = 1_795_000_000_000
 
 
 def event(learner: str) -> NewEvent:
-    return NewEvent(str(uuid.uuid4()), learner, "time_spent", "fracciones", "intro", '{"seconds":5}')
+    return NewEvent(
+        str(uuid.uuid4()), learner, "time_spent", "fracciones", "intro", '{"seconds":5}'
+    )
 
 
 async def store_group_commit(folder: Path, writers: int, seconds: float) -> tuple[float, float]:
@@ -118,8 +120,14 @@ async def http_load(
     config_path, tokens = await prepare(folder, clients)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "hubd", "serve", "--config", str(config_path),
-        stderr=asyncio.subprocess.PIPE, env=env,
+        sys.executable,
+        "-m",
+        "hubd",
+        "serve",
+        "--config",
+        str(config_path),
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
     )
     assert proc.stderr is not None
     # The bench runs at WARNING; the address comes from the log line at INFO, so ask the OS.
@@ -137,8 +145,13 @@ async def http_load(
             headers = {"Cookie": f"hub_learner={token}"}
             while time.perf_counter() < deadline:
                 batch = [
-                    {"id": str(uuid.uuid4()), "type": "time_spent", "course_id": "fracciones",
-                     "lesson_id": "intro", "payload": {"seconds": 5}}
+                    {
+                        "id": str(uuid.uuid4()),
+                        "type": "time_spent",
+                        "course_id": "fracciones",
+                        "lesson_id": "intro",
+                        "payload": {"seconds": 5},
+                    }
                     for _ in range(per_request)
                 ]
                 t0 = time.perf_counter()
@@ -183,7 +196,7 @@ def _listening_port(pid: int) -> int | None:
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         try:
-            target = os.readlink(fd)
+            target = str(fd.readlink())
         except OSError:
             continue
         match = re.match(r"socket:\[(\d+)\]", target)
@@ -208,17 +221,21 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=64)
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}")
+    python = sys.version.split()[0]
+    print(f"machine: {os.cpu_count()} cores, Python {python}, SQLite {sqlite3.sqlite_version}")
     with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as tmp:
         folder = Path(tmp)
         print(f"data on: {folder} (fsync cost depends on this disk; an SD card is slower)")
         print("\n== store alone, synchronous=FULL ==")
         reference = store_one_commit_per_event(folder, args.seconds)
-        print(f"reference, one commit per event:      {reference:10.0f} events/s   1000 commits/1000 events")
+        print(
+            f"reference, one commit per event:      {reference:10.0f} events/s"
+            "   1000 commits/1000 events"
+        )
         for writers in (1, 16, args.clients):
-            rate, commits = await store_group_commit(folder / f"w{writers}", writers, args.seconds) if (
-                (folder / f"w{writers}").mkdir() or True
-            ) else (0.0, 0.0)
+            where = folder / f"w{writers}"
+            where.mkdir()
+            rate, commits = await store_group_commit(where, writers, args.seconds)
             print(
                 f"group commit, {writers:3d} concurrent writers: {rate:10.0f} events/s "
                 f"{commits:8.1f} commits/1000 events"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 
 from hubd.bundle import HubIdentity, TrustDocument, ensure_hub_identity, parse_trust, pinned_trust
 from hubd.config import Config

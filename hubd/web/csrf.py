@@ -13,9 +13,9 @@ import secrets
 from aiohttp import web
 from multidict import MultiDictProxy
 
-Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
-
 from hubd.errors import Forbidden
+
+Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
 
 CSRF_COOKIE = "hub_csrf"
 CSRF_FIELD = "csrf"
