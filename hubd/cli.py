@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_check)
 
     _add_bundle_tools(sub)
+    from hubd import admin_cli
+
+    admin_cli.add_parser(sub)
     return parser
 
 

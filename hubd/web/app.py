@@ -14,14 +14,15 @@ from hubd.auth.throttle import AttemptLimiter
 from hubd.config import Config
 from hubd.content.blobs import BlobStore
 from hubd.datadir import ensure_data_dir
-from hubd.fleet import hub_keys
 from hubd.deps import Deps
+from hubd.fleet import hub_keys
 from hubd.resources import webui_dir
 from hubd.storage import catalogue
 from hubd.storage.identity import ensure_identity
 from hubd.storage.store import Store
 from hubd.sync.hlc import HybridClock
 from hubd.web import api, keys, media
+from hubd.web.admin import setup as admin_pages
 from hubd.web.errors import Handler, error_middleware
 from hubd.web.i18n import Catalogues
 from hubd.web.learn import catalogue as catalogue_pages
@@ -56,6 +57,7 @@ def create_app(config: Config, deps: Deps | None = None) -> web.Application:
     app.add_routes(quiz.routes)
     app.add_routes(signin.routes)
     app.add_routes(media.routes)
+    admin_pages.install(app)
     app.router.add_static("/static", webui_dir() / "static", name="static")
     return app
 

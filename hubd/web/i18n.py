@@ -1,6 +1,7 @@
-"""Languages of the interface: gettext catalogues (webui/locale/*/LC_MESSAGES/hubd.po).
+"""Languages of the interface: gettext catalogues (webui/locale/*/LC_MESSAGES/*.po).
 
-A translator adds a language by adding a .po file and a line to LANGUAGES; no code changes.
+A translator adds a language with its .po files and a few lines in webui/locale/languages.toml;
+no code changes.
 The catalogues are compiled in memory at start-up, so the wheel ships only the .po text.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import gettext
 import io
 import logging
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,8 @@ from typing import Any
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from markupsafe import Markup
+
+from hubd.resources import webui_dir
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -38,36 +42,58 @@ class Language:
     direction: str
 
 
-LANGUAGES: Mapping[str, Language] = {
-    lang.code: lang
-    for lang in (
-        Language("en", "English", "ltr"),
-        Language("es", "Español", "ltr"),
-        Language("fr", "Français", "ltr"),
-        Language("ar", "العربية", "rtl"),
-        Language("uk", "Українська", "ltr"),
-    )
-}
+def load_languages(path: Path) -> Mapping[str, Language]:
+    """The interface languages listed in languages.toml, in its order."""
+    with path.open("rb") as f:
+        listed = tomllib.load(f)
+    languages: dict[str, Language] = {}
+    for code, entry in listed.items():
+        direction = entry.get("direction", "ltr")
+        if not code.isalpha() or direction not in ("ltr", "rtl") or not entry.get("name"):
+            raise ValueError(f"{path}: language {code!r} needs a name and direction ltr or rtl")
+        languages[code] = Language(code, str(entry["name"]), direction)
+    if DEFAULT_LANGUAGE not in languages:
+        raise ValueError(f"{path} must list {DEFAULT_LANGUAGE}, the language of the source text")
+    return languages
+
+
+LANGUAGES: Mapping[str, Language] = load_languages(webui_dir() / "locale" / "languages.toml")
+
+
+# Gettext domains: the learner side (hubd) and the teachers' pages (admin), kept in separate
+# files so that each side's translators never edit the same file. Looked up in this order.
+DOMAINS = ("hubd", "admin")
+
+
+def _compile(po_path: Path, code: str) -> gettext.GNUTranslations:
+    with po_path.open("rb") as f:
+        catalog = read_po(f, locale=code)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
 
 
 class Catalogues:
-    """One gettext catalogue per interface language."""
+    """One gettext catalogue per interface language (its domains merged by fallback)."""
 
     def __init__(self, locale_dir: Path) -> None:
         self._translations: dict[str, gettext.NullTranslations] = {}
         for code in LANGUAGES:
-            po_path = locale_dir / code / "LC_MESSAGES" / "hubd.po"
-            if code == DEFAULT_LANGUAGE or not po_path.is_file():
-                if code != DEFAULT_LANGUAGE:
+            merged: gettext.NullTranslations | None = None
+            for domain in DOMAINS:
+                po_path = locale_dir / code / "LC_MESSAGES" / f"{domain}.po"
+                if code == DEFAULT_LANGUAGE:
+                    continue
+                if not po_path.is_file():
                     _LOGGER.warning("No catalogue for %s at %s", code, po_path)
-                self._translations[code] = gettext.NullTranslations()
-                continue
-            with po_path.open("rb") as f:
-                catalog = read_po(f, locale=code)
-            buffer = io.BytesIO()
-            write_mo(buffer, catalog)
-            buffer.seek(0)
-            self._translations[code] = gettext.GNUTranslations(buffer)
+                    continue
+                translations = _compile(po_path, code)
+                if merged is None:
+                    merged = translations
+                else:
+                    merged.add_fallback(translations)
+            self._translations[code] = merged or gettext.NullTranslations()
 
     def get(self, code: str) -> gettext.NullTranslations:
         return self._translations.get(code) or self._translations[DEFAULT_LANGUAGE]

@@ -13,6 +13,7 @@ from hubd.deps import Deps
 from hubd.storage.identity import HubIdentity
 from hubd.storage.store import Store
 from hubd.sync.hlc import HybridClock
+from hubd.web.admin.secret_hasher import SecretHasher
 from hubd.web.i18n import Catalogues
 from hubd.web.session_cache import SessionCache
 
@@ -28,3 +29,5 @@ STARTED_AT = web.AppKey("started_at", float)
 SESSIONS = web.AppKey("sessions", SessionCache)
 CATALOGUES = web.AppKey("catalogues", Catalogues)
 SIGNIN_LIMITER = web.AppKey("signin_limiter", AttemptLimiter)
+STAFF_LIMITER = web.AppKey("staff_limiter", AttemptLimiter)
+SECRET_HASHER = web.AppKey("secret_hasher", SecretHasher)

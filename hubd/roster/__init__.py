@@ -1,0 +1,1 @@
+"""The class list: reading learners from teachers' files."""

@@ -1,0 +1,16 @@
+-- Schema 3: what the teachers' pages need.
+--
+-- Login cards: a teacher reprints a lost card, so the hub keeps the PIN and the two pictures a
+-- learner was given (staff pages only; they never travel in a bundle). This costs nothing in
+-- secrecy: a 4-digit PIN's hash falls to 10,000 guesses offline in seconds, so whoever can read
+-- the database already has the PIN. Hashing (argon2id) happens in the background after a
+-- change, so importing 1,000 learners takes seconds: secrets_pending marks learners whose
+-- hashes are not made yet.
+ALTER TABLE learners ADD COLUMN card_pin TEXT;
+ALTER TABLE learners ADD COLUMN card_pictures TEXT;
+ALTER TABLE learners ADD COLUMN secrets_pending INTEGER NOT NULL DEFAULT 0 CHECK (secrets_pending IN (0, 1));
+CREATE INDEX learners_secrets_pending ON learners (secrets_pending) WHERE secrets_pending = 1;
+
+-- Reports filter events by time and by course.
+CREATE INDEX progress_events_hlc ON progress_events (hlc);
+CREATE INDEX progress_events_course ON progress_events (course_id, event_type);

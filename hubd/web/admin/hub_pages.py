@@ -1,0 +1,88 @@
+"""The hub's own figures: weekly active learners, most used courses, and the hub's health."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from aiohttp import web
+
+import hubd
+from hubd.storage import catalogue, hub_status, reports
+from hubd.sync.hlc import pack, unpack
+from hubd.web import keys
+from hubd.web.admin import report_tables
+from hubd.web.admin.guard import current_staff
+from hubd.web.admin.period import hlc_day, period_from
+from hubd.web.admin.tables import Column, Table, pick
+from hubd.web.render import render
+
+routes = web.RouteTableDef()
+CONNECTED_MINUTES = 10
+
+
+@routes.get("/admin/reports")
+async def reports_page(request: web.Request) -> web.Response:
+    period = period_from(request)
+    async with request.app[keys.STORE].reader() as db:
+        weeks = await reports.weekly_active_learners(db, period)
+        uses = await reports.course_use(db, period)
+        totals = await reports.hub_totals(db, period)
+    weekly = report_tables.weekly_table(weeks)
+    most_used = report_tables.course_use_table(uses)
+    download = pick(request, [weekly, most_used])
+    if download is not None:
+        return download
+    return render(
+        request, "admin/reports.html", staff=current_staff(request), period=period,
+        totals=totals, weekly=weekly, most_used=most_used,
+        chart=report_tables.weekly_chart(request, weeks) if weeks else None,
+    )
+
+
+def _size(request: web.Request, value: int) -> str:
+    from babel.numbers import format_decimal
+
+    from hubd.web.render import page_language
+
+    gib = value / (1 << 30)
+    return format_decimal(round(gib, 1), locale=page_language(request))
+
+
+def _uptime(seconds: float) -> str:
+    return str(dt.timedelta(seconds=int(seconds)))
+
+
+@routes.get("/admin/hub")
+async def hub_page(request: web.Request) -> web.Response:
+    app = request.app
+    config = app[keys.CONFIG]
+    now = app[keys.CLOCK].now(app[keys.DEPS].wall_ms())
+    since = pack(max(0, unpack(now)[0] - CONNECTED_MINUTES * 60_000), 0)
+    async with app[keys.STORE].reader() as db:
+        connected = await hub_status.learners_active_since(db, since)
+        last_sync = await hub_status.last_sync(db)
+        waiting = await hub_status.waiting_to_leave(db, app[keys.IDENTITY])
+        database = await hub_status.database_bytes(db)
+        courses = await catalogue.list_courses(db)
+    disk = await asyncio.to_thread(app[keys.DEPS].disk_usage, config.data_dir)
+    table = Table(
+        "courses", "Courses on this hub",
+        [Column("Course"), Column("Language"), Column("Version", "number"),
+         Column("Lessons", "number")],
+    )
+    for course in courses:
+        table.add([course.title, course.language, course.version, course.lesson_count])
+    download = pick(request, [table])
+    if download is not None:
+        return download
+    return render(
+        request, "admin/hub.html", staff=current_staff(request), table=table,
+        version=hubd.__version__, uptime=_uptime(app[keys.DEPS].monotonic() - app[keys.STARTED_AT]),
+        used=_size(request, disk.used), free=_size(request, disk.free),
+        total=_size(request, disk.total), database=_size(request, database),
+        free_percent=round(100 * disk.free / disk.total) if disk.total else 0,
+        connected=connected, minutes=CONNECTED_MINUTES, last_sync=last_sync,
+        last_sync_day=hlc_day(request, last_sync.hlc if last_sync else None),
+        waiting=waiting, identity=app[keys.IDENTITY],
+    )
