@@ -25,7 +25,10 @@ async def csrf_from(client: HubClient, path: str) -> str:
 
 
 async def post_form(
-    client: HubClient, path: str, data: dict[str, str] | list[tuple[str, str]], *,
+    client: HubClient,
+    path: str,
+    data: dict[str, str] | list[tuple[str, str]],
+    *,
     page: str | None = None,
 ) -> tuple[int, str, str]:
     """Post a form with the CSRF token of `page` (default: the same path); returns

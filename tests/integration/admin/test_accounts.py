@@ -26,27 +26,38 @@ async def test_first_visit_goes_to_setup_and_setup_happens_once(client: HubClien
     again = await client.get("/setup")
     assert again.url.path == "/admin/login"
     status, path, _ = await post_form(
-        client, "/setup",
-        {"display_name": "Intruder", "username": "intruder", "password": "x" * 10,
-         "password2": "x" * 10},
+        client,
+        "/setup",
+        {
+            "display_name": "Intruder",
+            "username": "intruder",
+            "password": "x" * 10,
+            "password2": "x" * 10,
+        },
         page="/admin/login",
     )
     assert path == "/admin/login"
-    status, path, body = await sign_in(client, "intruder", "x" * 10)
+    status, path, _body = await sign_in(client, "intruder", "x" * 10)
     assert status == 401
 
 
 async def test_setup_refuses_a_short_or_mistyped_password(client: HubClient) -> None:
     status, _, body = await post_form(
-        client, "/setup",
+        client,
+        "/setup",
         {"display_name": "Ana", "username": "ana", "password": "short", "password2": "short"},
     )
     assert status == 400
     assert "at least 8 characters" in body
     status, _, body = await post_form(
-        client, "/setup",
-        {"display_name": "Ana", "username": "ana", "password": "long enough 1",
-         "password2": "long enough 2"},
+        client,
+        "/setup",
+        {
+            "display_name": "Ana",
+            "username": "ana",
+            "password": "long enough 1",
+            "password2": "long enough 2",
+        },
     )
     assert status == 400 and "not the same" in body
     assert (await client.get("/admin/login")).url.path == "/setup"
@@ -55,7 +66,7 @@ async def test_setup_refuses_a_short_or_mistyped_password(client: HubClient) -> 
 async def test_login_makes_a_new_session_every_time(client: HubClient) -> None:
     admin = await set_up_hub(client)
     first = client.session.cookie_jar.filter_cookies(client.make_url("/admin"))[STAFF_COOKIE].value
-    status, path, _ = await sign_in(client, admin.username, admin.password)
+    _status, path, _ = await sign_in(client, admin.username, admin.password)
     assert path == "/admin"
     second = client.session.cookie_jar.filter_cookies(client.make_url("/admin"))[STAFF_COOKIE]
     assert second.value != first
@@ -97,7 +108,7 @@ async def test_staff_cookie_is_httponly_strict_and_only_for_admin(client: HubCli
 async def test_logout_ends_the_session(client: HubClient) -> None:
     await set_up_hub(client)
     token = client.session.cookie_jar.filter_cookies(client.make_url("/admin"))[STAFF_COOKIE].value
-    status, path, _ = await post_form(client, "/admin/logout", {}, page="/admin")
+    _status, path, _ = await post_form(client, "/admin/logout", {}, page="/admin")
     assert path == "/admin/login"
     client.session.cookie_jar.clear()
     client.session.cookie_jar.update_cookies({STAFF_COOKIE: token}, client.make_url("/admin"))
@@ -143,14 +154,20 @@ async def test_admin_adds_a_teacher_who_signs_in_and_cannot_manage_staff(
     client: HubClient,
 ) -> None:
     await set_up_hub(client)
-    status, path, body = await post_form(
-        client, "/admin/staff",
-        {"display_name": "Profe Luis", "username": "luis", "role": "teacher",
-         "password": "luis password", "password2": "luis password"},
+    _, path, body = await post_form(
+        client,
+        "/admin/staff",
+        {
+            "display_name": "Profe Luis",
+            "username": "luis",
+            "role": "teacher",
+            "password": "luis password",
+            "password2": "luis password",
+        },
     )
     assert path == "/admin/staff" and "Profe Luis" in body
     await post_form(client, "/admin/logout", {}, page="/admin")
-    status, path, _ = await sign_in(client, "LUIS", "luis password")
+    _status, path, _ = await sign_in(client, "LUIS", "luis password")
     assert path == "/admin"
     assert (await client.get("/admin/staff")).status == 403
     assert (await client.get("/admin/learners")).status == 200
@@ -159,31 +176,39 @@ async def test_admin_adds_a_teacher_who_signs_in_and_cannot_manage_staff(
 async def test_admin_resets_a_locked_teachers_password(client: HubClient) -> None:
     admin = await set_up_hub(client)
     await post_form(
-        client, "/admin/staff",
-        {"display_name": "Profe Luis", "username": "luis", "role": "teacher",
-         "password": "luis password", "password2": "luis password"},
+        client,
+        "/admin/staff",
+        {
+            "display_name": "Profe Luis",
+            "username": "luis",
+            "role": "teacher",
+            "password": "luis password",
+            "password2": "luis password",
+        },
     )
     async with client.app[keys.STORE].reader() as db:
         luis = await staff.login_record(db, "luis")
     assert luis is not None
     for _ in range(10):
         await client.app[keys.STORE].write(staff.record_failed_login(luis.member.staff_id))
-    status, path, body = await post_form(
-        client, f"/admin/staff/{luis.member.staff_id}/password",
+    _, path, _ = await post_form(
+        client,
+        f"/admin/staff/{luis.member.staff_id}/password",
         {"password": "new luis password", "password2": "new luis password"},
         page="/admin/staff",
     )
     assert path == "/admin/staff"
     await post_form(client, "/admin/logout", {}, page="/admin")
-    status, path, _ = await sign_in(client, "luis", "new luis password")
+    _status, path, _ = await sign_in(client, "luis", "new luis password")
     assert path == "/admin"
     del admin
 
 
 async def test_changing_ones_password_signs_out_everywhere(client: HubClient) -> None:
     admin = await set_up_hub(client)
-    status, path, body = await post_form(
-        client, "/admin/account",
+    _status, path, body = await post_form(
+        client,
+        "/admin/account",
         {"current": admin.password, "password": "a brand new one", "password2": "a brand new one"},
     )
     assert path == "/admin/login" and "The password is changed" in body
