@@ -445,7 +445,8 @@ def report_learners(label: str, run: WrkRun, seconds: float) -> None:
         f"errors {run.errors} (status {r['status']}, timeout {r['timeout']})"
     )
     print(
-        f"{'':<28} CPU: server {run.server_cpu / seconds:4.0%} of a core, "
+        f"{'':<28} CPU: server {run.server_cpu / seconds:4.0%} of a core "
+        f"({run.server_cpu * 1000 / max(r['requests'], 1):.2f} ms a request), "
         f"wrk client {run.client_cpu / seconds:4.0%} of a core"
     )
 

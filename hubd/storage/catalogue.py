@@ -11,6 +11,7 @@ import aiosqlite
 from hubd.bundle import check_sequence
 from hubd.content.package import CourseManifest, Lesson
 from hubd.content.search_text import fold, fts_query
+from hubd.storage.reads import fetch_all, fetch_one
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,14 +215,15 @@ def remove_course(course_id: str) -> Callable[[sqlite3.Connection], tuple[str, .
 
 async def list_courses(db: aiosqlite.Connection) -> list[CourseSummary]:
     """Installed courses, by title."""
-    cursor = await db.execute(
+    rows = await fetch_all(
+        db,
         "SELECT c.course_id, c.version, c.language, c.title, c.description, c.subject,"
         " (SELECT count(*) FROM lessons l WHERE l.course_id = c.course_id)"
-        " FROM courses c ORDER BY c.title COLLATE NOCASE"
+        " FROM courses c ORDER BY c.title COLLATE NOCASE",
     )
     return [
         CourseSummary(str(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5], int(r[6]))
-        for r in await cursor.fetchall()
+        for r in rows
     ]
 
 
@@ -232,7 +234,8 @@ async def get_course(db: aiosqlite.Connection, course_id: str) -> CourseSummary 
 
 
 async def _courses_where(db: aiosqlite.Connection, course_id: str) -> list[CourseSummary]:
-    cursor = await db.execute(
+    rows = await fetch_all(
+        db,
         "SELECT c.course_id, c.version, c.language, c.title, c.description, c.subject,"
         " (SELECT count(*) FROM lessons l WHERE l.course_id = c.course_id)"
         " FROM courses c WHERE c.course_id = ?",
@@ -240,13 +243,14 @@ async def _courses_where(db: aiosqlite.Connection, course_id: str) -> list[Cours
     )
     return [
         CourseSummary(str(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), r[5], int(r[6]))
-        for r in await cursor.fetchall()
+        for r in rows
     ]
 
 
 async def course_lessons(db: aiosqlite.Connection, course_id: str) -> list[Lesson]:
     """A course's lessons in order."""
-    cursor = await db.execute(
+    rows = await fetch_all(
+        db,
         "SELECT lesson_id, module_id, module_title, position, kind, title, file, captions,"
         " duration_seconds, assessment FROM lessons WHERE course_id = ? ORDER BY position",
         (course_id,),
@@ -264,17 +268,17 @@ async def course_lessons(db: aiosqlite.Connection, course_id: str) -> list[Lesso
             duration_seconds=r[8],
             assessment=r[9],
         )
-        for r in await cursor.fetchall()
+        for r in rows
     ]
 
 
 async def find_file(db: aiosqlite.Connection, course_id: str, path: str) -> InstalledFile | None:
     """The stored file behind a course path, if the course has it."""
-    cursor = await db.execute(
+    row = await fetch_one(
+        db,
         "SELECT path, sha256, size FROM course_files WHERE course_id = ? AND path = ?",
         (course_id, path),
     )
-    row = await cursor.fetchone()
     return None if row is None else InstalledFile(str(row[0]), str(row[1]), int(row[2]))
 
 
@@ -285,7 +289,8 @@ async def search(
     match = fts_query(text)
     if match is None:
         return []
-    cursor = await db.execute(
+    rows = await fetch_all(
+        db,
         "SELECT s.course_id, c.title, s.lesson_id, coalesce(l.title, c.title), c.language,"
         " l.kind"
         " FROM search_index s JOIN courses c ON c.course_id = s.course_id"
@@ -295,11 +300,10 @@ async def search(
         (match, language or "", limit),
     )
     return [
-        SearchHit(str(r[0]), str(r[1]), str(r[2]) or None, str(r[3]), str(r[4]), r[5])
-        for r in await cursor.fetchall()
+        SearchHit(str(r[0]), str(r[1]), str(r[2]) or None, str(r[3]), str(r[4]), r[5]) for r in rows
     ]
 
 
 async def all_blob_hashes(db: aiosqlite.Connection) -> set[str]:
-    cursor = await db.execute("SELECT sha256 FROM blobs")
-    return {str(r[0]) for r in await cursor.fetchall()}
+    rows = await fetch_all(db, "SELECT sha256 FROM blobs")
+    return {str(r[0]) for r in rows}

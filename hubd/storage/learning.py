@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import aiosqlite
 
 from hubd.storage.people import start_session
+from hubd.storage.reads import fetch_all, fetch_one
 
 MAX_FAILED_SIGNINS = 5
 
@@ -84,20 +85,20 @@ class ResumePoint:
 
 async def sign_in_groups(db: aiosqlite.Connection) -> list[GroupChoice]:
     """Groups a learner can pick on the sign-in page (not archived, with learners)."""
-    cursor = await db.execute(
+    rows = await fetch_all(
+        db,
         "SELECT g.group_id, g.name, g.sign_in, count(l.learner_id) FROM learner_groups g"
         " JOIN group_members m ON m.group_id = g.group_id"
         " JOIN learners l ON l.learner_id = m.learner_id AND l.active = 1"
-        " WHERE g.archived = 0 GROUP BY g.group_id ORDER BY g.name COLLATE NOCASE"
+        " WHERE g.archived = 0 GROUP BY g.group_id ORDER BY g.name COLLATE NOCASE",
     )
-    return [
-        GroupChoice(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in await cursor.fetchall()
-    ]
+    return [GroupChoice(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
 
 
 async def group_learners(db: aiosqlite.Connection, group_id: str) -> list[LearnerChoice]:
     """Active learners of a group, by name."""
-    cursor = await db.execute(
+    rows = await fetch_all(
+        db,
         "SELECT l.learner_id, l.display_name FROM group_members m"
         " JOIN learners l ON l.learner_id = m.learner_id"
         " JOIN learner_groups g ON g.group_id = m.group_id"
@@ -105,14 +106,13 @@ async def group_learners(db: aiosqlite.Connection, group_id: str) -> list[Learne
         " ORDER BY l.display_name COLLATE NOCASE",
         (group_id,),
     )
-    return [LearnerChoice(str(r[0]), str(r[1])) for r in await cursor.fetchall()]
+    return [LearnerChoice(str(r[0]), str(r[1])) for r in rows]
 
 
 async def group_name(db: aiosqlite.Connection, group_id: str) -> str | None:
-    cursor = await db.execute(
-        "SELECT name FROM learner_groups WHERE group_id = ? AND archived = 0", (group_id,)
+    row = await fetch_one(
+        db, "SELECT name FROM learner_groups WHERE group_id = ? AND archived = 0", (group_id,)
     )
-    row = await cursor.fetchone()
     return None if row is None else str(row[0])
 
 
@@ -120,7 +120,8 @@ async def sign_in_record(
     db: aiosqlite.Connection, group_id: str, learner_id: str
 ) -> SignInRecord | None:
     """What checking a learner's sign-in needs, if the learner is active in that group."""
-    cursor = await db.execute(
+    r = await fetch_one(
+        db,
         "SELECT l.learner_id, l.display_name, g.group_id, g.sign_in, l.pin_hash, l.picture,"
         " l.failed_signins, l.signin_locked FROM learners l"
         " JOIN group_members m ON m.learner_id = l.learner_id"
@@ -128,7 +129,6 @@ async def sign_in_record(
         " WHERE l.learner_id = ? AND g.group_id = ? AND l.active = 1 AND g.archived = 0",
         (learner_id, group_id),
     )
-    r = await cursor.fetchone()
     if r is None:
         return None
     return SignInRecord(
@@ -186,17 +186,18 @@ def end_session(token_hash: str) -> Callable[[sqlite3.Connection], None]:
 
 
 async def get_learner(db: aiosqlite.Connection, learner_id: str) -> Learner | None:
-    cursor = await db.execute(
+    r = await fetch_one(
+        db,
         "SELECT learner_id, display_name, language FROM learners WHERE learner_id = ?",
         (learner_id,),
     )
-    r = await cursor.fetchone()
     return None if r is None else Learner(str(r[0]), str(r[1]), r[2])
 
 
 async def my_courses(db: aiosqlite.Connection, learner_id: str) -> list[CourseProgress]:
     """Every installed course with this learner's progress; assigned ones first."""
-    cursor = await db.execute(
+    rows = await fetch_all(
+        db,
         "WITH mine AS ("
         "  SELECT a.course_id, min(a.due_date) AS due_date FROM assignments a"
         "  JOIN group_members m ON m.group_id = a.group_id"
@@ -216,39 +217,39 @@ async def my_courses(db: aiosqlite.Connection, learner_id: str) -> list[CoursePr
         CourseProgress(
             str(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), int(r[5]), bool(r[6]), r[7]
         )
-        for r in await cursor.fetchall()
+        for r in rows
     ]
 
 
 async def resume_point(db: aiosqlite.Connection, learner_id: str) -> ResumePoint | None:
     """Where to continue: the last lesson touched, or the next one if it was finished."""
-    cursor = await db.execute(
+    last = await fetch_one(
+        db,
         "SELECT p.course_id, p.lesson_id, p.completed_hlc IS NOT NULL, l.position"
         " FROM lesson_progress p JOIN lessons l"
         " ON l.course_id = p.course_id AND l.lesson_id = p.lesson_id"
         " WHERE p.learner_id = ? ORDER BY p.last_hlc DESC LIMIT 1",
         (learner_id,),
     )
-    last = await cursor.fetchone()
     if last is None:
         return None
     course_id, lesson_id, completed, position = str(last[0]), str(last[1]), bool(last[2]), last[3]
     if completed:
-        cursor = await db.execute(
+        following = await fetch_one(
+            db,
             "SELECT lesson_id FROM lessons WHERE course_id = ? AND position > ?"
             " ORDER BY position LIMIT 1",
             (course_id, position),
         )
-        following = await cursor.fetchone()
         if following is None:
             return None  # the course is finished: nothing to continue
         lesson_id = str(following[0])
-    cursor = await db.execute(
+    titles = await fetch_one(
+        db,
         "SELECT c.title, l.title FROM courses c JOIN lessons l ON l.course_id = c.course_id"
         " WHERE c.course_id = ? AND l.lesson_id = ?",
         (course_id, lesson_id),
     )
-    titles = await cursor.fetchone()
     if titles is None:
         return None
     return ResumePoint(course_id, str(titles[0]), lesson_id, str(titles[1]))
@@ -258,28 +259,28 @@ async def lesson_states(
     db: aiosqlite.Connection, learner_id: str, course_id: str
 ) -> dict[str, LessonState]:
     """This learner's state for each lesson of a course they have touched."""
-    cursor = await db.execute(
+    rows = await fetch_all(
+        db,
         "SELECT lesson_id, completed_hlc IS NOT NULL, position_seconds, last_score, max_score"
         " FROM lesson_progress WHERE learner_id = ? AND course_id = ?",
         (learner_id, course_id),
     )
-    return {
-        str(r[0]): LessonState(True, bool(r[1]), r[2], r[3], r[4]) for r in await cursor.fetchall()
-    }
+    return {str(r[0]): LessonState(True, bool(r[1]), r[2], r[3], r[4]) for r in rows}
 
 
 async def attempt_answers(
     db: aiosqlite.Connection, learner_id: str, course_id: str, lesson_id: str, attempt: str
 ) -> dict[str, bool]:
     """The answers given so far in one quiz attempt: {question id: correct}."""
-    cursor = await db.execute(
+    rows = await fetch_all(
+        db,
         "SELECT payload FROM progress_events WHERE learner_id = ? AND course_id = ?"
         " AND lesson_id = ? AND event_type = 'answer'"
         " AND json_extract(payload, '$.attempt') = ? ORDER BY hlc",
         (learner_id, course_id, lesson_id, attempt),
     )
     answers: dict[str, bool] = {}
-    for (payload,) in await cursor.fetchall():
+    for (payload,) in rows:
         data = json.loads(payload)
         answers.setdefault(str(data["question_id"]), bool(data["correct"]))
     return answers

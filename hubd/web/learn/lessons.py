@@ -17,6 +17,7 @@ from hubd.sync.events import NewEvent
 from hubd.web import keys
 from hubd.web.csrf import check_csrf
 from hubd.web.learn.catalogue import text_direction
+from hubd.web.learn.course_files import from_course_file
 from hubd.web.learn.identity import signed_in_learner
 from hubd.web.render import render
 
@@ -24,6 +25,10 @@ routes = web.RouteTableDef()
 
 # Raw HTML in a lesson's Markdown is shown as text, never run.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
+
+def _render_markdown(data: bytes) -> str:
+    return str(_MARKDOWN.render(data.decode("utf-8", errors="replace")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +87,9 @@ async def lesson_page(request: web.Request) -> web.Response:
         state = states.get(place.lesson.lesson_id)
     context: dict[str, Any] = {}
     if place.lesson.kind == "text":
-        data = await read_course_file(request, place.course.course_id, place.lesson.file)
-        context["body_html"] = _MARKDOWN.render(data.decode("utf-8", errors="replace"))
+        context["body_html"] = await from_course_file(
+            request, place.course.course_id, place.lesson.file, "markdown", _render_markdown
+        )
     return render(
         request,
         "learn/lesson.html",

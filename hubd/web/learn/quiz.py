@@ -21,8 +21,9 @@ from hubd.sync.events import NewEvent
 from hubd.web import keys
 from hubd.web.csrf import check_csrf
 from hubd.web.learn.catalogue import text_direction
+from hubd.web.learn.course_files import from_course_file
 from hubd.web.learn.identity import signed_in_learner
-from hubd.web.learn.lessons import LessonPlace, find_lesson, read_course_file
+from hubd.web.learn.lessons import LessonPlace, find_lesson
 from hubd.web.render import render
 
 routes = web.RouteTableDef()
@@ -31,8 +32,10 @@ _ATTEMPT_NAMESPACE = uuid.UUID("6f1d2a52-7c4b-4e1a-9a57-3c0b8d6e9f10")
 
 
 async def _questions(request: web.Request, place: LessonPlace) -> tuple[Question, ...]:
-    data = await read_course_file(request, place.course.course_id, place.lesson.file)
-    return parse_quiz(data, place.lesson.file)
+    file = place.lesson.file
+    return await from_course_file(
+        request, place.course.course_id, file, "quiz", lambda data: parse_quiz(data, file)
+    )
 
 
 async def quiz_start(request: web.Request, place: LessonPlace) -> web.Response:
