@@ -16,7 +16,7 @@ from hubd.web.admin.period import period_from
 from hubd.web.admin.tables import Column, Table, pick
 from hubd.web.csrf import Form
 from hubd.web.i18n import LANGUAGES
-from hubd.web.render import render
+from hubd.web.render import render, translate
 
 routes = web.RouteTableDef()
 
@@ -28,13 +28,17 @@ def _language(form: Form) -> str | None:
     return value or None
 
 
-def learners_table(learners: list[roster.LearnerRow]) -> Table:
+def learners_table(request: web.Request, learners: list[roster.LearnerRow]) -> Table:
     table = Table(
         "learners", "Learners",
         [Column("Name"), Column("Groups"), Column("Language"), Column("Sign-in")],
     )
     for item in learners:
-        state = "locked" if item.locked else ("waiting" if item.secrets_pending else "")
+        state = ""
+        if item.locked:
+            state = translate(request, "locked")
+        elif item.secrets_pending:
+            state = translate(request, "being prepared")
         table.add(
             [item.display_name, item.group_names, item.language or "", state],
             f"/admin/learners/{item.learner_id}",
@@ -62,7 +66,7 @@ async def _learners_page(
             db, group_id=group_id, search=search, inactive=inactive, limit=5000
         )
         groups = await roster.list_groups(db)
-    table = learners_table(learners)
+    table = learners_table(request, learners)
     download = pick(request, [table])
     if download is not None:
         return download
