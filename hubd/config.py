@@ -7,6 +7,8 @@ each one (a test keeps the two in step).
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +55,19 @@ class FleetSection:
 
 
 @dataclass(frozen=True, slots=True)
+class DiscoverySection:
+    enabled: bool = False
+    host_name: str = "hub"
+    interfaces: str = ""
+    address_check_seconds: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class PortalSection:
+    enabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingSection:
     level: str = "INFO"
 
@@ -65,6 +80,8 @@ class Config:
     admin: AdminSection = field(default_factory=AdminSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
     fleet: FleetSection = field(default_factory=FleetSection)
+    discovery: DiscoverySection = field(default_factory=DiscoverySection)
+    portal: PortalSection = field(default_factory=PortalSection)
 
     @property
     def data_dir(self) -> Path:
@@ -86,6 +103,8 @@ _SECTIONS: dict[str, type[Any]] = {
     "admin": AdminSection,
     "logging": LoggingSection,
     "fleet": FleetSection,
+    "discovery": DiscoverySection,
+    "portal": PortalSection,
 }
 
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR"}
@@ -103,6 +122,10 @@ def settings() -> list[tuple[str, str, object]]:
 
 
 def _coerce(where: str, type_name: str, value: object) -> object:
+    if type_name == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"Setting {where} must be true or false, not {value!r}.")
+        return value
     # bool is an int in Python: refuse it explicitly where a number belongs.
     if type_name == "int":
         if isinstance(value, bool) or not isinstance(value, int):
@@ -178,9 +201,29 @@ def _validate(config: Config) -> None:
     key = config.fleet.root_public_key
     if key and (len(key) != 64 or any(c not in "0123456789abcdef" for c in key)):
         raise ConfigError("Setting fleet.root_public_key must be 64 lower-case hex digits.")
+    _validate_discovery(config.discovery)
     if config.logging.level.upper() not in _LOG_LEVELS:
         levels = ", ".join(sorted(_LOG_LEVELS))
         raise ConfigError(f"Setting logging.level must be one of {levels}.")
+
+
+def _validate_discovery(discovery: DiscoverySection) -> None:
+    if not re.fullmatch(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", discovery.host_name):
+        raise ConfigError(
+            "Setting discovery.host_name must be one name of lower-case letters, digits and "
+            "hyphens, such as 'hub' (the hub then answers as hub.local)."
+        )
+    for part in discovery.interfaces.split(","):
+        if part.strip():
+            try:
+                ipaddress.IPv4Address(part.strip())
+            except ValueError:
+                raise ConfigError(
+                    "Setting discovery.interfaces must be empty (every network) or IPv4 "
+                    f"addresses separated by commas, such as '10.42.0.1', not {part.strip()!r}."
+                ) from None
+    if not 0.1 <= discovery.address_check_seconds <= 3600:
+        raise ConfigError("Setting discovery.address_check_seconds must be between 0.1 and 3600.")
 
 
 def load_config(path: Path) -> Config:
@@ -216,7 +259,7 @@ def render_config(config: Config) -> str:
         section = getattr(config, section_name)
         for f in dataclasses.fields(section):
             value = getattr(section, f.name)
-            if isinstance(value, bool):  # pragma: no cover - no bool settings yet
+            if isinstance(value, bool):
                 text = "true" if value else "false"
             elif isinstance(value, int | float):
                 text = repr(value)

@@ -15,13 +15,14 @@ from hubd.config import Config
 from hubd.content.blobs import BlobStore
 from hubd.datadir import ensure_data_dir
 from hubd.deps import Deps
+from hubd.discovery.context import discovery_context
 from hubd.fleet import hub_keys
 from hubd.resources import webui_dir
 from hubd.storage import catalogue
 from hubd.storage.identity import ensure_identity
 from hubd.storage.store import Store
 from hubd.sync.hlc import HybridClock
-from hubd.web import api, keys, media
+from hubd.web import api, captive, keys, media
 from hubd.web.admin import setup as admin_pages
 from hubd.web.errors import Handler, error_middleware
 from hubd.web.i18n import Catalogues
@@ -50,6 +51,8 @@ def create_app(config: Config, deps: Deps | None = None) -> web.Application:
     app[keys.SIGNIN_LIMITER] = AttemptLimiter(deps.monotonic)
     app.cleanup_ctx.append(store_context)
     app.cleanup_ctx.append(watchdog_context)
+    app.cleanup_ctx.append(discovery_context)
+    captive.install(app)
     app.add_routes(api.routes)
     app.add_routes(catalogue_pages.routes)
     app.add_routes(lessons.routes)

@@ -10,6 +10,7 @@ from hubd.bundle import HubIdentity as HubKeys
 from hubd.config import Config
 from hubd.content.blobs import BlobStore
 from hubd.deps import Deps
+from hubd.discovery.service import HubDiscovery
 from hubd.storage.identity import HubIdentity
 from hubd.storage.store import Store
 from hubd.sync.hlc import HybridClock
@@ -31,3 +32,5 @@ CATALOGUES = web.AppKey("catalogues", Catalogues)
 SIGNIN_LIMITER = web.AppKey("signin_limiter", AttemptLimiter)
 STAFF_LIMITER = web.AppKey("staff_limiter", AttemptLimiter)
 SECRET_HASHER = web.AppKey("secret_hasher", SecretHasher)
+# Only while discovery is on (`discovery.enabled`): read it with app.get(DISCOVERY).
+DISCOVERY = web.AppKey("discovery", HubDiscovery)

@@ -20,6 +20,8 @@ def test_every_setting_is_documented_with_its_default() -> None:
         assert name in rows, f"{name} is not documented in docs/configuration.md"
         shown = rows[name]
         expected = f'"{default}"' if isinstance(default, str | Path) else repr(default)
+        if isinstance(default, bool):  # as it is written in TOML
+            expected = "true" if default else "false"
         assert shown == expected, f"{name}: documented default {shown}, real {expected}"
     assert set(rows) == {name for name, _, _ in settings()}, (
         "docs list a setting that does not exist"

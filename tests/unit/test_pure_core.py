@@ -12,6 +12,7 @@ PURE_MODULES = [
     "hubd.content.package",
     "hubd.content.search_text",
     "hubd.config",
+    "hubd.discovery.records",
 ]
 IO_LIBRARIES = ["aiohttp", "aiosqlite", "pyudev", "zeroconf", "sqlite3"]
 
