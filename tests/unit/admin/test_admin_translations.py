@@ -18,7 +18,7 @@ LOCALE = ROOT / "webui" / "locale"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
-def extract(tmp_path: Path) -> set[str]:
+def extract(tmp_path: Path) -> set[object]:
     out = tmp_path / "admin.pot"
     script = (ROOT / "scripts" / "update-admin-translations.sh").read_text()
     command = [
