@@ -68,6 +68,17 @@ class PortalSection:
 
 
 @dataclass(frozen=True, slots=True)
+class UsbSection:
+    mounter: str = "socket"
+    helper_socket: Path = Path("/run/hubd/stick.sock")
+    helper_command: str = ""
+    mount_root: Path = Path("/run/hubd/sticks")
+    allow_devices: str = ""
+    debounce_seconds: float = 1.0
+    signal_command: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingSection:
     level: str = "INFO"
 
@@ -80,6 +91,7 @@ class Config:
     admin: AdminSection = field(default_factory=AdminSection)
     logging: LoggingSection = field(default_factory=LoggingSection)
     fleet: FleetSection = field(default_factory=FleetSection)
+    usb: UsbSection = field(default_factory=UsbSection)
     discovery: DiscoverySection = field(default_factory=DiscoverySection)
     portal: PortalSection = field(default_factory=PortalSection)
 
@@ -105,6 +117,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "fleet": FleetSection,
     "discovery": DiscoverySection,
     "portal": PortalSection,
+    "usb": UsbSection,
 }
 
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR"}
@@ -202,6 +215,12 @@ def _validate(config: Config) -> None:
     if key and (len(key) != 64 or any(c not in "0123456789abcdef" for c in key)):
         raise ConfigError("Setting fleet.root_public_key must be 64 lower-case hex digits.")
     _validate_discovery(config.discovery)
+    if config.usb.mounter not in ("socket", "command", "off"):
+        raise ConfigError("Setting usb.mounter must be socket, command or off.")
+    if config.usb.mounter == "command" and not config.usb.helper_command:
+        raise ConfigError("Setting usb.mounter = command needs usb.helper_command.")
+    if not 0 <= config.usb.debounce_seconds <= 30:
+        raise ConfigError("Setting usb.debounce_seconds must be between 0 and 30.")
     if config.logging.level.upper() not in _LOG_LEVELS:
         levels = ", ".join(sorted(_LOG_LEVELS))
         raise ConfigError(f"Setting logging.level must be one of {levels}.")

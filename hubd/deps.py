@@ -7,9 +7,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from hubd.lifecycle.systemd import Notifier, notifier_from_environment
+
+if TYPE_CHECKING:
+    from hubd.usb.mounter import Mounter
+    from hubd.usb.service import FilesFactory
 
 
 class DiskUsage(NamedTuple):
@@ -35,3 +39,7 @@ class Deps:
     monotonic: Callable[[], float] = time.monotonic
     disk_usage: Callable[[Path], DiskUsage] = _disk_usage
     notifier: Notifier = field(default_factory=notifier_from_environment)
+    # USB sticks: None means the real helper (see [usb]) and the real files; tests pass fakes
+    # and fault injectors here.
+    stick_mounter: Mounter | None = None
+    stick_files: FilesFactory | None = None

@@ -22,6 +22,7 @@ from hubd.storage import catalogue
 from hubd.storage.identity import ensure_identity
 from hubd.storage.store import Store
 from hubd.sync.hlc import HybridClock
+from hubd.usb import wiring as usb
 from hubd.web import api, captive, keys, media
 from hubd.web.admin import setup as admin_pages
 from hubd.web.errors import Handler, error_middleware
@@ -51,9 +52,11 @@ def create_app(config: Config, deps: Deps | None = None) -> web.Application:
     app[keys.SIGNIN_LIMITER] = AttemptLimiter(deps.monotonic)
     app.cleanup_ctx.append(store_context)
     app.cleanup_ctx.append(watchdog_context)
+    app.cleanup_ctx.append(usb.usb_context)
     app.cleanup_ctx.append(discovery_context)
     captive.install(app)
     app.add_routes(api.routes)
+    app.add_routes(usb.routes)
     app.add_routes(catalogue_pages.routes)
     app.add_routes(lessons.routes)
     app.add_routes(pdf_viewer.routes)

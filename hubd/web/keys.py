@@ -14,6 +14,9 @@ from hubd.discovery.service import HubDiscovery
 from hubd.storage.identity import HubIdentity
 from hubd.storage.store import Store
 from hubd.sync.hlc import HybridClock
+from hubd.usb.monitor import StickWatcher
+from hubd.usb.service import StickService
+from hubd.usb.status import StickBoard
 from hubd.web.admin.secret_hasher import SecretHasher
 from hubd.web.i18n import Catalogues
 from hubd.web.session_cache import SessionCache
@@ -34,3 +37,6 @@ STAFF_LIMITER = web.AppKey("staff_limiter", AttemptLimiter)
 SECRET_HASHER = web.AppKey("secret_hasher", SecretHasher)
 # Only while discovery is on (`discovery.enabled`): read it with app.get(DISCOVERY).
 DISCOVERY = web.AppKey("discovery", HubDiscovery)
+STICKS = web.AppKey("sticks", StickBoard)
+STICK_SERVICE = web.AppKey("stick_service", StickService)
+STICK_WATCHER = web.AppKey("stick_watcher", StickWatcher)

@@ -9,6 +9,40 @@ import hubd
 _ERROR = {"$ref": "#/components/responses/Error"}
 
 
+_STICKS: dict[str, Any] = {
+    "type": "object",
+    "required": ["busy", "sticks"],
+    "properties": {
+        "busy": {"type": "boolean", "description": "A stick is being synced: do not pull it."},
+        "sticks": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["device", "phase", "phase_text", "safe_to_remove", "message"],
+                "properties": {
+                    "device": {"type": "string"},
+                    "label": {"type": "string"},
+                    "phase": {
+                        "type": "string",
+                        "enum": [
+                            "waiting", "opening", "reading", "applying", "writing",
+                            "checking", "closing", "done", "failed", "removed",
+                        ],
+                    },
+                    "phase_text": {"type": "string"},
+                    "safe_to_remove": {"type": "boolean"},
+                    "message": {"type": "string"},
+                    "results": {"type": "array", "items": {"type": "string"}},
+                    "problems": {"type": "array", "items": {"type": "string"}},
+                    "progress": {"type": "object"},
+                    "seconds": {"type": ["number", "null"]},
+                },
+            },
+        },
+    },
+}
+
+
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -82,6 +116,13 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "This document",
                     "operationId": "openapi",
                     "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1 document")},
+                }
+            },
+            "/api/v1/sticks": {
+                "get": {
+                    "summary": "USB sync sticks: phase, progress, safe to remove, what happened",
+                    "operationId": "listSticks",
+                    "responses": {"200": _json(_STICKS, "Sticks seen since the hub started")},
                 }
             },
             "/api/v1/courses": {

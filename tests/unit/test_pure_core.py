@@ -12,6 +12,9 @@ PURE_MODULES = [
     "hubd.content.package",
     "hubd.content.search_text",
     "hubd.config",
+    "hubd.usb.devices",
+    "hubd.usb.stick",
+    "hubd.usb.status",
     "hubd.discovery.records",
 ]
 IO_LIBRARIES = ["aiohttp", "aiosqlite", "pyudev", "zeroconf", "sqlite3"]

@@ -1,0 +1,153 @@
+"""USB sticks in the running hub: the cleanup context that starts the watcher and the session
+worker (and stops both), the appliers and producers a session uses, and ``/api/v1/sticks``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+from collections.abc import AsyncIterator, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from hubd.bundle import ReadPolicy, write_enrolment
+from hubd.content.from_bundle import install_content_bundle
+from hubd.fleet import current_trust
+from hubd.usb import stick
+from hubd.usb.devices import BlockDevice
+from hubd.usb.monitor import StickWatcher, UeventSignal
+from hubd.usb.mounter import HelperMounter, Mounter
+from hubd.usb.service import SignalHook, StickService
+from hubd.usb.session import Applier, HandledBundles, HubSide, Producer
+from hubd.usb.status import StickBoard
+from hubd.web import keys
+
+_LOGGER = logging.getLogger(__name__)
+WORK_FOLDER = "usb-work"
+HANDLED_FILE = "usb-handled.json"
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/api/v1/sticks")
+async def sticks(request: web.Request) -> web.Response:
+    """Sticks seen since the hub started: phase, progress, "safe to remove", what happened."""
+    board = request.app.get(keys.STICKS) or StickBoard()
+    return web.json_response({"busy": board.busy, "sticks": board.snapshot()})
+
+
+def make_mounter(app: web.Application) -> Mounter:
+    config = app[keys.CONFIG].usb
+    given = app[keys.DEPS].stick_mounter
+    if given is not None:
+        return given
+    if config.mounter == "command":
+        return HelperMounter(command=config.helper_command)
+    return HelperMounter(socket=config.helper_socket)
+
+
+def hub_side(app: web.Application) -> HubSide:
+    """What this hub brings to a session, read fresh for each stick (trust may have changed)."""
+    config = app[keys.CONFIG]
+    deps = app[keys.DEPS]
+    hub_keys = app[keys.HUB_KEYS]
+    trust = current_trust(config)
+    policy = None
+    if trust is not None:
+        policy = ReadPolicy(trust=trust, me=hub_keys.key_id, encryption_key=hub_keys.encryption)
+
+    async def apply_content(folder: Path) -> str:
+        report = await install_content_bundle(
+            config,
+            app[keys.STORE],
+            app[keys.BLOBS],
+            app[keys.CLOCK],
+            deps.wall_ms(),
+            hub_keys,
+            folder,
+        )
+        return f'Brought in: course "{report.course_id}" version {report.version}.'
+
+    async def enrolment_request(staging: Path, outbox: Sequence[stick.Peek]) -> Path | None:
+        """Until central answers, this hub's request to join rides on every stick."""
+        if not config.fleet.id or any(p.kind == "enrol" for p in outbox):
+            return None
+        folder = staging / "enro-1"
+        await asyncio.to_thread(
+            write_enrolment,
+            hub_keys,
+            folder,
+            fleet=config.fleet.id,
+            hub_name=app[keys.IDENTITY].name,
+        )
+        return folder
+
+    appliers: dict[str, Applier] = {"content": apply_content}
+    producers: list[Producer] = [enrolment_request]
+    return HubSide(
+        hub_id=hub_keys.key_id,
+        hub_name=app[keys.IDENTITY].name,
+        fleet=config.fleet.id,
+        policy=policy,
+        work_dir=config.data_dir / WORK_FOLDER,
+        appliers=appliers,
+        producers=producers,
+        handled=HandledBundles(config.data_dir / HANDLED_FILE),
+        monotonic=deps.monotonic,
+        wall_ms=deps.wall_ms,
+    )
+
+
+async def usb_context(app: web.Application) -> AsyncIterator[None]:
+    """The stick watcher and the session worker: started together, cancelled and awaited."""
+    config = app[keys.CONFIG]
+    board = StickBoard()
+    app[keys.STICKS] = board
+    if config.usb.mounter == "off":
+        yield
+        return
+    await asyncio.to_thread(shutil.rmtree, config.data_dir / WORK_FOLDER, True)
+    mounter = make_mounter(app)
+    hook = SignalHook(config.usb.signal_command)
+    board.listeners.append(hook)
+    service = StickService(board, mounter, lambda: hub_side(app), files=app[keys.DEPS].stick_files)
+
+    async def probe(device: BlockDevice) -> tuple[str, str]:
+        return await mounter.probe(device.name)
+
+    watcher = StickWatcher(
+        UeventSignal(),
+        service.on_change,
+        probe,
+        allow=tuple(config.usb.allow_devices.split()),
+        stick_root=str(config.usb.mount_root),
+        debounce=config.usb.debounce_seconds,
+    )
+    app[keys.STICK_SERVICE] = service
+    app[keys.STICK_WATCHER] = watcher
+    tasks = [
+        asyncio.create_task(_guarded(watcher.run(), "USB stick watcher"), name="hubd-usb-watch"),
+        asyncio.create_task(_guarded(service.run(), "USB stick sessions"), name="hubd-usb-sync"),
+    ]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await hook.close()
+
+
+async def _guarded(work: Coroutine[Any, Any, None], what: str) -> None:
+    """A failure of the USB part is logged and never stops the hub from serving learners."""
+    try:
+        await work
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        _LOGGER.exception("%s stopped; sticks are not synced until the hub restarts", what)
