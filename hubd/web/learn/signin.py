@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import math
@@ -118,7 +119,9 @@ async def sign_in(request: web.Request) -> web.Response:
         )
         response.headers["Retry-After"] = str(seconds)
         return response
-    if not _secret_matches(record, form):
+    # argon2id takes tens of milliseconds of CPU on a Pi; in a thread (argon2 releases the GIL)
+    # a class signing in at once does not freeze every other learner's page meanwhile.
+    if not await asyncio.to_thread(_secret_matches, record, form):
         limiter.failed(client)
         locked = await request.app[keys.STORE].write(
             learning.record_failed_sign_in(record.learner_id)
