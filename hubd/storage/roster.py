@@ -77,6 +77,7 @@ class PendingSecret:
     learner_id: str
     pin: str | None
     pictures: str | None
+    sign_in: str  # the learner's group's style: only that secret is hashed (and works)
 
 
 def _group(row: aiosqlite.Row) -> Group:
@@ -209,11 +210,13 @@ async def cards(
 async def pending_secrets(db: aiosqlite.Connection, limit: int = 50) -> list[PendingSecret]:
     """Learners whose sign-in hashes are still to be made."""
     cursor = await db.execute(
-        "SELECT learner_id, card_pin, card_pictures FROM learners WHERE secrets_pending = 1"
-        " LIMIT ?",
+        "SELECT l.learner_id, l.card_pin, l.card_pictures, coalesce((SELECT g.sign_in"
+        "  FROM group_members m JOIN learner_groups g ON g.group_id = m.group_id"
+        "  WHERE m.learner_id = l.learner_id LIMIT 1), 'none')"
+        " FROM learners l WHERE l.secrets_pending = 1 LIMIT ?",
         (limit,),
     )
-    return [PendingSecret(str(r[0]), r[1], r[2]) for r in await cursor.fetchall()]
+    return [PendingSecret(str(r[0]), r[1], r[2], str(r[3])) for r in await cursor.fetchall()]
 
 
 async def count_pending_secrets(db: aiosqlite.Connection) -> int:
@@ -266,6 +269,19 @@ def _change(
         " OR (excluded.hlc = registers.hlc AND excluded.origin_hub > registers.origin_hub)",
         (key, text, hlc, hub.hub_id),
     )
+
+
+def _rehash(conn: sqlite3.Connection, where: str, value: str) -> None:
+    """The sign-in style of these learners may have changed: hash their card secret again."""
+    conn.execute(
+        "UPDATE learners SET secrets_pending = 1 WHERE (card_pin IS NOT NULL"  # noqa: S608
+        f" OR card_pictures IS NOT NULL) AND {where}",
+        (value,),
+    )
+
+
+_MEMBERS_OF = "learner_id IN (SELECT learner_id FROM group_members WHERE group_id = ?)"
+_LEARNER = "learner_id = ?"
 
 
 def _require_group(conn: sqlite3.Connection, group_id: str) -> None:
@@ -423,6 +439,7 @@ def move_learners(
             )
             _change(conn, hub, hlc, f"member/{from_group}/{learner_id}", None)
             _change(conn, hub, hlc, f"member/{to_group}/{learner_id}", True)
+            _rehash(conn, _LEARNER, learner_id)
             moved += 1
         return moved
 
@@ -456,6 +473,7 @@ def set_learner_group(
                 (group_id, learner_id),
             )
             _change(conn, hub, hlc, f"member/{group_id}/{learner_id}", True)
+            _rehash(conn, _LEARNER, learner_id)
 
     return write
 
@@ -524,6 +542,7 @@ def update_group(
             _change(conn, hub, hlc, f"group/{group_id}/name", name)
         if old[1] != sign_in:
             _change(conn, hub, hlc, f"group/{group_id}/sign_in", sign_in)
+            _rehash(conn, _MEMBERS_OF, group_id)
 
     return write
 

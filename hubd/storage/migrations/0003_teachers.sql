@@ -11,6 +11,8 @@ ALTER TABLE learners ADD COLUMN card_pictures TEXT;
 ALTER TABLE learners ADD COLUMN secrets_pending INTEGER NOT NULL DEFAULT 0 CHECK (secrets_pending IN (0, 1));
 CREATE INDEX learners_secrets_pending ON learners (secrets_pending) WHERE secrets_pending = 1;
 
--- Reports filter events by time and by course.
-CREATE INDEX progress_events_hlc ON progress_events (hlc);
-CREATE INDEX progress_events_course ON progress_events (course_id, event_type);
+-- Reports read events by time (weekly active learners, most used courses) and by learner (a
+-- group's figures); covering indexes answer them without visiting each event's row.
+CREATE INDEX progress_events_hlc ON progress_events (hlc, learner_id, event_type, course_id);
+CREATE INDEX progress_events_learner_course
+    ON progress_events (learner_id, hlc, course_id, event_type);

@@ -106,6 +106,7 @@ async def edit_group(request: web.Request) -> web.Response:
             app[keys.IDENTITY], forms.now_hlc(request), group_id, name, _sign_in(form)
         )
     )
+    app[keys.SECRET_HASHER].wake()  # a new sign-in style needs its secrets hashed
     raise redirect(f"/admin/groups/{group_id}", "saved")
 
 
@@ -137,6 +138,7 @@ async def move_learners(request: web.Request) -> web.Response:
             app[keys.IDENTITY], forms.now_hlc(request), learner_ids, group_id, target
         )
     )
+    app[keys.SECRET_HASHER].wake()
     raise redirect(f"/admin/groups/{group_id}", "moved")
 
 

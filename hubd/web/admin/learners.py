@@ -144,6 +144,7 @@ async def edit_learner(request: web.Request) -> web.Response:
     await app[keys.STORE].write(roster.update_learner(hub, hlc, learner_id, name, language))
     if group_id:
         await app[keys.STORE].write(roster.set_learner_group(hub, hlc, learner_id, group_id))
+        app[keys.SECRET_HASHER].wake()
     raise redirect(f"/admin/learners/{learner_id}", "saved")
 
 

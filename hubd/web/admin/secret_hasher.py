@@ -22,8 +22,14 @@ BATCH = 16
 
 
 def _hash(secret: roster.PendingSecret) -> tuple[str | None, str | None]:
-    pin = hash_learner_secret(secret.pin) if secret.pin else None
-    pictures = hash_learner_secret(secret.pictures) if secret.pictures else None
+    """Only the secret the learner's group signs in with: half the work, and a card's other
+    secret cannot open the account."""
+    pin = hash_learner_secret(secret.pin) if secret.pin and secret.sign_in == "pin" else None
+    pictures = (
+        hash_learner_secret(secret.pictures)
+        if secret.pictures and secret.sign_in == "picture"
+        else None
+    )
     return pin, pictures
 
 

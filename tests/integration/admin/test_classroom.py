@@ -72,7 +72,8 @@ async def test_csv_import_previews_bad_rows_then_saves_in_one_go(client: HubClie
     assert await count(client, "SELECT count(*) FROM learners") == 2
     assert await count(client, "SELECT count(*) FROM learner_groups WHERE sign_in = 'picture'") == 2
     await hashes_ready(client)
-    assert await count(client, "SELECT count(*) FROM learners WHERE pin_hash IS NULL") == 0
+    assert await count(client, "SELECT count(*) FROM learners WHERE picture IS NULL") == 0
+    assert await count(client, "SELECT count(*) FROM learners WHERE pin_hash IS NOT NULL") == 0
     assert await count(client, "SELECT count(*) FROM learners WHERE secrets_pending = 1") == 0
 
 
@@ -276,3 +277,18 @@ async def test_hub_page_shows_health(client: HubClient, make_course: CourseFacto
     page = await (await client.get("/admin/hub")).text()
     assert "Fracciones" in page and "24 GB free of 32 GB" in page
     assert "Software version" in page
+
+
+async def test_changing_the_sign_in_style_prepares_the_other_secret(client: HubClient) -> None:
+    await set_up_hub(client)
+    group_id = await make_group(client, "Clase 4B", sign_in="pin")
+    await post_form(
+        client, "/admin/learners", {"name": "Nour", "group": group_id}, page="/admin/learners"
+    )
+    await hashes_ready(client)
+    assert await count(client, "SELECT count(*) FROM learners WHERE pin_hash IS NOT NULL") == 1
+    assert await count(client, "SELECT count(*) FROM learners WHERE picture IS NOT NULL") == 0
+    await post_form(client, f"/admin/groups/{group_id}", {"name": "Clase 4B", "sign_in": "picture"})
+    await hashes_ready(client)
+    assert await count(client, "SELECT count(*) FROM learners WHERE pin_hash IS NOT NULL") == 0
+    assert await count(client, "SELECT count(*) FROM learners WHERE picture IS NOT NULL") == 1
