@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Frame, Page, expect
 
 from hubd.resources import samples_dir
 from tests.browser.browser_support import LiveHub, Screenshots
 
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 LESSON = "/courses/water-health-en/lessons/worksheet"
 WORKSHEET = "/content/water-health-en/worksheet.pdf"
 # Records what the Content-Security-Policy blocked, in the page and in every frame.
@@ -115,7 +117,10 @@ async def test_viewer_labels_are_in_the_learners_language(
     await page.locator('.pdf-page[data-page="1"][data-rendered] canvas').wait_for()
     assert await page.get_attribute("html", "dir") == "rtl"
     await expect(page.locator(".pdf-status")).to_have_text("الصفحة 1 من 2")
+    await expect(page.get_by_role("button", name="الصفحة التالية")).to_be_enabled()
     await screenshots.take(page, "arabic viewer")
+    results = await Axe().run(page, options=WCAG_AA)
+    assert results.violations_count == 0, results.generate_report()
 
 
 async def test_viewer_refuses_files_that_are_not_the_hubs_course_pdfs(
