@@ -498,15 +498,25 @@ def set_secrets(
 def store_hashes(
     secret: PendingSecret, pin_hash: str | None, picture_hash: str | None
 ) -> Callable[[sqlite3.Connection], bool]:
-    """A write function: the hashes of a learner's card secrets, unless the card changed
-    meanwhile (then the newer secrets stay pending). Returns whether they were stored."""
+    """A write function: the hashes of a learner's card secrets, unless the card or the group's
+    sign-in style changed meanwhile (then it stays pending). Returns whether they were stored."""
 
     def write(conn: sqlite3.Connection) -> bool:
         return (
             conn.execute(
                 "UPDATE learners SET pin_hash = ?, picture = ?, secrets_pending = 0"
-                " WHERE learner_id = ? AND card_pin IS ? AND card_pictures IS ?",
-                (pin_hash, picture_hash, secret.learner_id, secret.pin, secret.pictures),
+                " WHERE learner_id = ? AND card_pin IS ? AND card_pictures IS ?"
+                " AND coalesce((SELECT g.sign_in FROM group_members m JOIN learner_groups g"
+                "  ON g.group_id = m.group_id WHERE m.learner_id = learners.learner_id"
+                "  LIMIT 1), 'none') = ?",
+                (
+                    pin_hash,
+                    picture_hash,
+                    secret.learner_id,
+                    secret.pin,
+                    secret.pictures,
+                    secret.sign_in,
+                ),
             ).rowcount
             == 1
         )
