@@ -96,6 +96,14 @@ _VALIDATORS = {
 EVENT_TYPES = frozenset(_VALIDATORS)
 
 
+def check_payload(event_type: str, payload: dict[str, Any]) -> None:
+    """Validate an event's payload for its type (events from a browser or from a bundle)."""
+    validator = _VALIDATORS.get(event_type)
+    if validator is None:
+        raise BadRequest(f"Unknown event type {event_type!r}.")
+    validator(payload)
+
+
 @dataclass(frozen=True, slots=True)
 class NewEvent:
     """An event as a learner's browser made it, before the hub gives it a sequence and time."""
