@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use: real filesystems (mount/umount for tmpfs, losetup), and
 # Chromium for the browser tests (Playwright drives it; it never downloads a browser).
-DEBIAN_PACKAGES=(util-linux mount chromium)
+DEBIAN_PACKAGES=(util-linux mount chromium fusefat exfat-fuse exfatprogs dosfstools)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 

@@ -293,7 +293,7 @@ async def _copy_bundle(
     sizes = {n: staged.joinpath(n).stat().st_size for n in [*order, "manifest.sig"]}
     s.total, s.done = sum(sizes.values()), 0
     free = await s.io(s.files.free_bytes)
-    if free < s.total + (1 << 20):
+    if free is not None and free < s.total + (1 << 20):
         raise StickFailed(
             f"The stick is full: this hub needs {s.total / 1e6:.1f} MB and only "
             f"{free / 1e6:.1f} MB are free. Delete other files from it, or use a bigger stick."

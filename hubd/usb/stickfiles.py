@@ -53,8 +53,8 @@ class StickFiles(Protocol):
         """Delete a file or a whole folder (missing is fine)."""
         ...
 
-    def free_bytes(self) -> int:
-        """Free space on the stick."""
+    def free_bytes(self) -> int | None:
+        """Free space on the stick; None when the filesystem does not say (fusefat)."""
         ...
 
 
@@ -137,6 +137,8 @@ class LocalStickFiles:
         else:
             path.unlink(missing_ok=True)
 
-    def free_bytes(self) -> int:
+    def free_bytes(self) -> int | None:
         st = os.statvfs(self.root)
+        if st.f_blocks == 0:
+            return None
         return st.f_bavail * st.f_frsize

@@ -79,7 +79,7 @@ class FaultyFiles:
         self._step(f"remove {rel}")
         self.inner.remove(rel)
 
-    def free_bytes(self) -> int:
+    def free_bytes(self) -> int | None:
         self._step("free")
         return self.inner.free_bytes()
 
