@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from axe_playwright_python.async_playwright import Axe
@@ -164,3 +165,56 @@ async def test_without_javascript_the_worksheet_can_be_downloaded(
         await screenshots.take(page, "no javascript")
     finally:
         await context.close()
+
+
+def _long_pdf(pages: int) -> bytes:
+    """A PDF of many A4 pages, each a blue band and its number in big letters."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", b"<< /Type /Font /Subtype /Type1"
+               b" /BaseFont /Helvetica >>"]  # fmt: skip
+    kids = []
+    for number in range(1, pages + 1):
+        stream = f"0.1 0.3 0.7 rg 50 560 495 220 re f BT /F1 64 Tf 90 420 Td (Page {number}) Tj ET"
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream.encode()))
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources"
+            b" << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % len(objects)
+        )
+        kids.append(f"{len(objects)} 0 R")
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {pages} >>".encode()
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for index, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (index, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+async def test_long_pdf_draws_only_the_pages_near_the_screen(
+    live_hub: LiveHub, page: Page, make_course: Any, screenshots: Screenshots
+) -> None:
+    await live_hub.install(make_course(extra_files={"libro.pdf": _long_pdf(30)}))
+    await page.goto(live_hub.at("/pdf-viewer?file=" + quote("/content/fracciones/libro.pdf")))
+    await page.locator("#pdf-viewer[data-ready]").wait_for()
+    await expect(page.locator(".pdf-status")).to_have_text("Page 1 of 30")
+    await page.locator('.pdf-page[data-page="1"][data-rendered] canvas').wait_for()
+    assert await page.locator(".pdf-page").count() == 30
+    assert await page.locator(".pdf-page[data-rendered]").count() <= 4
+
+    for _ in range(9):
+        await page.get_by_role("button", name="Next page").click()
+    await expect(page.locator(".pdf-status")).to_have_text("Page 10 of 30")
+    tenth = page.locator('.pdf-page[data-page="10"][data-rendered] canvas')
+    await tenth.wait_for()
+    assert await tenth.evaluate(INKED_SHARE) > 0.05
+    # Pages far behind give their canvas back: an old phone keeps a few pages in memory.
+    await expect(page.locator('.pdf-page[data-page="1"][data-rendered]')).to_have_count(0)
+    assert await page.locator(".pdf-page[data-rendered]").count() <= 5
+    # The screen only: the whole page would be thirty pages tall.
+    await page.screenshot(path=str(screenshots.folder / "01-page-10-of-30.png"))
