@@ -11,7 +11,8 @@ PYBABEL=${PYBABEL:-.venv/bin/pybabel}
 for lang in es fr ar uk; do
   po=webui/locale/$lang/LC_MESSAGES/hubd.po
   if [ -f "$po" ]; then
-    "$PYBABEL" update --no-fuzzy-matching --omit-header -i webui/locale/hubd.pot -o "$po" -l "$lang"
+    # Keep the header: it carries the language's plural rule (Arabic has six forms).
+    "$PYBABEL" update --no-fuzzy-matching -i webui/locale/hubd.pot -o "$po" -l "$lang"
   else
     mkdir -p "$(dirname "$po")"
     "$PYBABEL" init -i webui/locale/hubd.pot -o "$po" -l "$lang"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from hubd.web.i18n import LANGUAGES
+from hubd.web.i18n import LANGUAGES, Catalogues
 
 ROOT = Path(__file__).resolve().parents[3]
 LOCALE = ROOT / "webui" / "locale"
@@ -65,3 +65,12 @@ def test_every_message_is_translated_with_its_placeholders(lang: str) -> None:
             assert set(PLACEHOLDER.findall(text)) <= expected | {"%(num)d"}, (lang, msgid, text)
         if len(strings) == 1:
             assert set(PLACEHOLDER.findall(strings[0])) == expected, (lang, msgid)
+
+
+@pytest.mark.parametrize("lang", [code for code in LANGUAGES if code != "en"])
+def test_catalogues_keep_their_plural_rule(lang: str) -> None:
+    """Without its header a catalogue falls back to English plurals: "2 درس" for Arabic."""
+    translations = Catalogues(LOCALE).get(lang)
+    forms = {translations.ngettext("%(num)d lesson", "%(num)d lessons", n) for n in range(112)}
+    expected = {"es": 2, "fr": 2, "uk": 3, "ar": 6}.get(lang, 2)
+    assert len(forms) >= expected, forms
