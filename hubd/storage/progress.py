@@ -58,39 +58,70 @@ def append_events(
 
 
 def _derive(conn: sqlite3.Connection, event: NewEvent, hlc: int) -> None:
-    """Fold one event into lesson_progress (which can always be rebuilt from the events)."""
+    derive_event(
+        conn,
+        event.event_id,
+        event.learner_id,
+        event.course_id,
+        event.lesson_id,
+        event.event_type,
+        event.payload_json,
+        hlc,
+    )
+
+
+def derive_event(
+    conn: sqlite3.Connection,
+    event_id: str,
+    learner_id: str,
+    course_id: str | None,
+    lesson_id: str | None,
+    event_type: str,
+    payload_json: str,
+    hlc: int,
+) -> None:
+    """Fold one new event into lesson_progress (which can always be rebuilt from the events).
+
+    Events recorded here and events that arrive from other hubs share this fold. It gives the
+    same result in any order (see hubd.sync.derive, the pure rule it mirrors): min, max, sums
+    over distinct events, and the position and score of the event latest by (HLC, event id).
+    """
+    if course_id is None or lesson_id is None:
+        return
     conn.execute(
         "INSERT INTO lesson_progress (learner_id, course_id, lesson_id, first_hlc, last_hlc)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
         " first_hlc = min(first_hlc, excluded.first_hlc),"
         " last_hlc = max(last_hlc, excluded.last_hlc)",
-        (event.learner_id, event.course_id, event.lesson_id, hlc, hlc),
+        (learner_id, course_id, lesson_id, hlc, hlc),
     )
-    key = (event.learner_id, event.course_id, event.lesson_id)
-    payload = json.loads(event.payload_json)
-    if event.event_type == "lesson_completed":
+    key = (learner_id, course_id, lesson_id)
+    payload = json.loads(payload_json)
+    if event_type == "lesson_completed":
         conn.execute(
             "UPDATE lesson_progress SET completed_hlc = min(coalesce(completed_hlc, ?), ?)"
             " WHERE learner_id = ? AND course_id = ? AND lesson_id = ?",
             (hlc, hlc, *key),
         )
-    elif event.event_type == "time_spent":
+    elif event_type == "time_spent":
         conn.execute(
             "UPDATE lesson_progress SET seconds_spent = seconds_spent + ?"
             " WHERE learner_id = ? AND course_id = ? AND lesson_id = ?",
             (int(payload["seconds"]), *key),
         )
-    elif event.event_type == "media_position":
+    elif event_type == "media_position":
         conn.execute(
-            "UPDATE lesson_progress SET position_seconds = ?"
-            " WHERE learner_id = ? AND course_id = ? AND lesson_id = ?",
-            (float(payload["seconds"]), *key),
+            "UPDATE lesson_progress SET position_seconds = ?, position_hlc = ?,"
+            " position_event = ? WHERE learner_id = ? AND course_id = ? AND lesson_id = ?"
+            " AND (position_hlc IS NULL OR (position_hlc, position_event) < (?, ?))",
+            (float(payload["seconds"]), hlc, event_id, *key, hlc, event_id),
         )
-    elif event.event_type == "quiz_scored":
+    elif event_type == "quiz_scored":
         conn.execute(
-            "UPDATE lesson_progress SET last_score = ?, max_score = ?"
-            " WHERE learner_id = ? AND course_id = ? AND lesson_id = ?",
-            (int(payload["score"]), int(payload["max"]), *key),
+            "UPDATE lesson_progress SET last_score = ?, max_score = ?, score_hlc = ?,"
+            " score_event = ? WHERE learner_id = ? AND course_id = ? AND lesson_id = ?"
+            " AND (score_hlc IS NULL OR (score_hlc, score_event) < (?, ?))",
+            (int(payload["score"]), int(payload["max"]), hlc, event_id, *key, hlc, event_id),
         )
 
 
