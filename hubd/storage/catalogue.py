@@ -6,12 +6,10 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import aiosqlite
-
 from hubd.bundle import check_sequence
 from hubd.content.package import CourseManifest, Lesson
 from hubd.content.search_text import fold, fts_query
-from hubd.storage.reads import fetch_all, fetch_one
+from hubd.storage.reads import ReadConnection, fetch_all, fetch_one
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +211,7 @@ def remove_course(course_id: str) -> Callable[[sqlite3.Connection], tuple[str, .
     return write
 
 
-async def list_courses(db: aiosqlite.Connection) -> list[CourseSummary]:
+async def list_courses(db: ReadConnection) -> list[CourseSummary]:
     """Installed courses, by title."""
     rows = await fetch_all(
         db,
@@ -227,13 +225,13 @@ async def list_courses(db: aiosqlite.Connection) -> list[CourseSummary]:
     ]
 
 
-async def get_course(db: aiosqlite.Connection, course_id: str) -> CourseSummary | None:
+async def get_course(db: ReadConnection, course_id: str) -> CourseSummary | None:
     for course in await _courses_where(db, course_id):
         return course
     return None
 
 
-async def _courses_where(db: aiosqlite.Connection, course_id: str) -> list[CourseSummary]:
+async def _courses_where(db: ReadConnection, course_id: str) -> list[CourseSummary]:
     rows = await fetch_all(
         db,
         "SELECT c.course_id, c.version, c.language, c.title, c.description, c.subject,"
@@ -247,7 +245,7 @@ async def _courses_where(db: aiosqlite.Connection, course_id: str) -> list[Cours
     ]
 
 
-async def course_lessons(db: aiosqlite.Connection, course_id: str) -> list[Lesson]:
+async def course_lessons(db: ReadConnection, course_id: str) -> list[Lesson]:
     """A course's lessons in order."""
     rows = await fetch_all(
         db,
@@ -272,7 +270,7 @@ async def course_lessons(db: aiosqlite.Connection, course_id: str) -> list[Lesso
     ]
 
 
-async def find_file(db: aiosqlite.Connection, course_id: str, path: str) -> InstalledFile | None:
+async def find_file(db: ReadConnection, course_id: str, path: str) -> InstalledFile | None:
     """The stored file behind a course path, if the course has it."""
     row = await fetch_one(
         db,
@@ -283,7 +281,7 @@ async def find_file(db: aiosqlite.Connection, course_id: str, path: str) -> Inst
 
 
 async def search(
-    db: aiosqlite.Connection, text: str, *, language: str | None, limit: int = 30
+    db: ReadConnection, text: str, *, language: str | None, limit: int = 30
 ) -> list[SearchHit]:
     """Courses and lessons matching every word typed, the learner's language first."""
     match = fts_query(text)
@@ -304,6 +302,6 @@ async def search(
     ]
 
 
-async def all_blob_hashes(db: aiosqlite.Connection) -> set[str]:
+async def all_blob_hashes(db: ReadConnection) -> set[str]:
     rows = await fetch_all(db, "SELECT sha256 FROM blobs")
     return {str(r[0]) for r in rows}

@@ -63,9 +63,9 @@ def connect_writer(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def connect_reader(path: Path) -> sqlite3.Connection:
+def connect_reader(path: Path, *, same_thread: bool = False) -> sqlite3.Connection:
     """A read-only connection; in WAL mode it never waits for the writer."""
-    conn = _connect(path, check_same_thread=False)
+    conn = _connect(path, check_same_thread=same_thread)
     conn.execute("PRAGMA query_only=ON")
     return conn
 

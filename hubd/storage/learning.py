@@ -7,10 +7,8 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import aiosqlite
-
 from hubd.storage.people import start_session
-from hubd.storage.reads import fetch_all, fetch_one
+from hubd.storage.reads import ReadConnection, fetch_all, fetch_one
 
 MAX_FAILED_SIGNINS = 5
 
@@ -83,7 +81,7 @@ class ResumePoint:
     lesson_title: str
 
 
-async def sign_in_groups(db: aiosqlite.Connection) -> list[GroupChoice]:
+async def sign_in_groups(db: ReadConnection) -> list[GroupChoice]:
     """Groups a learner can pick on the sign-in page (not archived, with learners)."""
     rows = await fetch_all(
         db,
@@ -95,7 +93,7 @@ async def sign_in_groups(db: aiosqlite.Connection) -> list[GroupChoice]:
     return [GroupChoice(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
 
 
-async def group_learners(db: aiosqlite.Connection, group_id: str) -> list[LearnerChoice]:
+async def group_learners(db: ReadConnection, group_id: str) -> list[LearnerChoice]:
     """Active learners of a group, by name."""
     rows = await fetch_all(
         db,
@@ -109,16 +107,14 @@ async def group_learners(db: aiosqlite.Connection, group_id: str) -> list[Learne
     return [LearnerChoice(str(r[0]), str(r[1])) for r in rows]
 
 
-async def group_name(db: aiosqlite.Connection, group_id: str) -> str | None:
+async def group_name(db: ReadConnection, group_id: str) -> str | None:
     row = await fetch_one(
         db, "SELECT name FROM learner_groups WHERE group_id = ? AND archived = 0", (group_id,)
     )
     return None if row is None else str(row[0])
 
 
-async def sign_in_record(
-    db: aiosqlite.Connection, group_id: str, learner_id: str
-) -> SignInRecord | None:
+async def sign_in_record(db: ReadConnection, group_id: str, learner_id: str) -> SignInRecord | None:
     """What checking a learner's sign-in needs, if the learner is active in that group."""
     r = await fetch_one(
         db,
@@ -185,7 +181,7 @@ def end_session(token_hash: str) -> Callable[[sqlite3.Connection], None]:
     return write
 
 
-async def get_learner(db: aiosqlite.Connection, learner_id: str) -> Learner | None:
+async def get_learner(db: ReadConnection, learner_id: str) -> Learner | None:
     r = await fetch_one(
         db,
         "SELECT learner_id, display_name, language FROM learners WHERE learner_id = ?",
@@ -194,7 +190,7 @@ async def get_learner(db: aiosqlite.Connection, learner_id: str) -> Learner | No
     return None if r is None else Learner(str(r[0]), str(r[1]), r[2])
 
 
-async def my_courses(db: aiosqlite.Connection, learner_id: str) -> list[CourseProgress]:
+async def my_courses(db: ReadConnection, learner_id: str) -> list[CourseProgress]:
     """Every installed course with this learner's progress; assigned ones first."""
     rows = await fetch_all(
         db,
@@ -221,7 +217,7 @@ async def my_courses(db: aiosqlite.Connection, learner_id: str) -> list[CoursePr
     ]
 
 
-async def resume_point(db: aiosqlite.Connection, learner_id: str) -> ResumePoint | None:
+async def resume_point(db: ReadConnection, learner_id: str) -> ResumePoint | None:
     """Where to continue: the last lesson touched, or the next one if it was finished."""
     last = await fetch_one(
         db,
@@ -256,7 +252,7 @@ async def resume_point(db: aiosqlite.Connection, learner_id: str) -> ResumePoint
 
 
 async def lesson_states(
-    db: aiosqlite.Connection, learner_id: str, course_id: str
+    db: ReadConnection, learner_id: str, course_id: str
 ) -> dict[str, LessonState]:
     """This learner's state for each lesson of a course they have touched."""
     rows = await fetch_all(
@@ -269,7 +265,7 @@ async def lesson_states(
 
 
 async def attempt_answers(
-    db: aiosqlite.Connection, learner_id: str, course_id: str, lesson_id: str, attempt: str
+    db: ReadConnection, learner_id: str, course_id: str, lesson_id: str, attempt: str
 ) -> dict[str, bool]:
     """The answers given so far in one quiz attempt: {question id: correct}."""
     rows = await fetch_all(

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from hubd.storage.reads import ReadConnection, fetch_one
+
 
 @dataclass(frozen=True, slots=True)
 class Session:
@@ -85,18 +87,18 @@ def start_session(kind: str, subject_id: str, hlc: int) -> Callable[[sqlite3.Con
     return write
 
 
-async def find_session(db: aiosqlite.Connection, token: str) -> Session | None:
+async def find_session(db: ReadConnection, token: str) -> Session | None:
     """The session a cookie's token belongs to, if it is still open."""
     if not token or len(token) > 128:
         return None
-    cursor = await db.execute(
+    row = await fetch_one(
+        db,
         "SELECT s.kind, s.subject_id FROM sessions s"
         " LEFT JOIN learners l ON s.kind = 'learner' AND l.learner_id = s.subject_id"
         " LEFT JOIN staff t ON s.kind = 'staff' AND t.staff_id = s.subject_id"
         " WHERE s.token_hash = ? AND coalesce(l.active, t.active) = 1",
         (_token_hash(token),),
     )
-    row = await cursor.fetchone()
     return None if row is None else Session(str(row[0]), str(row[1]))
 
 

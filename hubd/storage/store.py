@@ -24,6 +24,7 @@ import aiosqlite
 
 from hubd.errors import HubError
 from hubd.storage import database
+from hubd.storage.reads import QuickReader
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class Store:
         self._writer_task: asyncio.Task[None] | None = None
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers: list[aiosqlite.Connection] = []
+        self._quick: sqlite3.Connection | None = None
         self._closing = False
 
     @classmethod
@@ -87,6 +89,8 @@ class Store:
             await reader.execute("PRAGMA query_only=ON")
             self._all_readers.append(reader)
             self._readers.put_nowait(reader)
+        # Made on the loop's thread, used only there (sqlite3 checks that).
+        self._quick = database.connect_reader(self.path, same_thread=True)
         self._writer_task = asyncio.create_task(self._write_loop(), name="hubd-store-writer")
 
     def _open_writer(self) -> sqlite3.Connection:
@@ -106,6 +110,13 @@ class Store:
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Job(fn, future))
         return await future
+
+    @contextlib.asynccontextmanager
+    async def quick_reader(self) -> AsyncIterator[QuickReader]:
+        """A reader for small indexed lookups, run right on the event loop (see QuickReader)."""
+        if self._quick is None:
+            raise ShuttingDown("The hub is shutting down; try again in a moment.")
+        yield QuickReader(self._quick)
 
     @contextlib.asynccontextmanager
     async def reader(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -190,6 +201,9 @@ class Store:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             self._writer_task = None
+        if self._quick is not None:
+            self._quick.close()
+            self._quick = None
         for reader in self._all_readers:
             await reader.close()
         self._all_readers.clear()

@@ -53,7 +53,7 @@ async def course_file(request: web.Request) -> web.StreamResponse:
         check_path(path)
     except CoursePackageError:
         raise NotFound("There is no such file in this course.") from None
-    async with request.app[keys.STORE].reader() as db:
+    async with request.app[keys.STORE].quick_reader() as db:
         found = await catalogue.find_file(db, course_id, path)
     if found is None:
         raise NotFound("There is no such file in this course.")

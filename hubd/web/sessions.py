@@ -20,7 +20,7 @@ async def find_session(request: web.Request, cookie: str) -> people.Session | No
     cache = request.app[keys.SESSIONS]
     session = cache.get(token)
     if session is None:
-        async with request.app[keys.STORE].reader() as db:
+        async with request.app[keys.STORE].quick_reader() as db:
             session = await people.find_session(db, token)
         if session is not None:
             cache.put(token, session)

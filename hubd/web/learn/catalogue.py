@@ -24,7 +24,7 @@ def text_direction(language: str) -> str:
 async def home(request: web.Request) -> web.Response:
     """Signed in: my courses first, with progress, and where to continue. Otherwise all."""
     learner = await signed_in_learner(request)
-    async with request.app[keys.STORE].reader() as db:
+    async with request.app[keys.STORE].quick_reader() as db:
         if learner is None:
             courses = [
                 learning.CourseProgress(
@@ -71,7 +71,7 @@ async def search_page(request: web.Request) -> web.Response:
 async def course_page(request: web.Request) -> web.Response:
     course_id = request.match_info["course_id"]
     learner = await signed_in_learner(request)
-    async with request.app[keys.STORE].reader() as db:
+    async with request.app[keys.STORE].quick_reader() as db:
         course = await catalogue.get_course(db, course_id)
         lessons = await catalogue.course_lessons(db, course_id) if course else []
         states = (

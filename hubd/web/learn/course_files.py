@@ -32,7 +32,7 @@ async def from_course_file(
     request: web.Request, course_id: str, path: str, what: str, make: Callable[[bytes], T]
 ) -> T:
     """`make(file bytes)` for a course file, kept by the file's hash under the name `what`."""
-    async with request.app[keys.STORE].reader() as db:
+    async with request.app[keys.STORE].quick_reader() as db:
         found = await catalogue.find_file(db, course_id, path)
     if found is None:
         raise NotFound("This lesson's file is missing from the hub.")

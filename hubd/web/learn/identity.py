@@ -27,7 +27,7 @@ async def signed_in_learner(request: web.Request) -> learning.Learner | None:
     session = await find_session(request, LEARNER_COOKIE)
     if session is None or session.kind != "learner":
         return None
-    async with request.app[keys.STORE].reader() as db:
+    async with request.app[keys.STORE].quick_reader() as db:
         return await learning.get_learner(db, session.subject_id)
 
 

@@ -54,7 +54,7 @@ async def find_lesson(request: web.Request) -> LessonPlace:
     """The course and lesson named in the URL, or a 404 page."""
     course_id = request.match_info["course_id"]
     lesson_id = request.match_info["lesson_id"]
-    async with request.app[keys.STORE].reader() as db:
+    async with request.app[keys.STORE].quick_reader() as db:
         course = await catalogue.get_course(db, course_id)
         lessons = await catalogue.course_lessons(db, course_id) if course else []
     index = next((i for i, item in enumerate(lessons) if item.lesson_id == lesson_id), None)
@@ -64,7 +64,7 @@ async def find_lesson(request: web.Request) -> LessonPlace:
 
 
 async def read_course_file(request: web.Request, course_id: str, path: str) -> bytes:
-    async with request.app[keys.STORE].reader() as db:
+    async with request.app[keys.STORE].quick_reader() as db:
         found = await catalogue.find_file(db, course_id, path)
     if found is None:
         raise NotFound("This lesson's file is missing from the hub.")
@@ -82,7 +82,7 @@ async def lesson_page(request: web.Request) -> web.Response:
     learner = await signed_in_learner(request)
     state = None
     if learner is not None:
-        async with request.app[keys.STORE].reader() as db:
+        async with request.app[keys.STORE].quick_reader() as db:
             states = await learning.lesson_states(db, learner.learner_id, place.course.course_id)
         state = states.get(place.lesson.lesson_id)
     context: dict[str, Any] = {}

@@ -69,7 +69,7 @@ async def pdf_viewer(request: web.Request) -> web.Response:
     wanted = course_pdf(request.query.get("file"))
     if wanted is None:
         raise NotFound("There is no such PDF on this hub.")
-    async with request.app[keys.STORE].reader() as db:
+    async with request.app[keys.STORE].quick_reader() as db:
         found = await catalogue.find_file(db, wanted.course_id, wanted.path)
         course = await catalogue.get_course(db, wanted.course_id)
         lessons = await catalogue.course_lessons(db, wanted.course_id) if course else []

@@ -44,7 +44,7 @@ async def quiz_start(request: web.Request, place: LessonPlace) -> web.Response:
     questions = await _questions(request, place)
     state = None
     if learner is not None:
-        async with request.app[keys.STORE].reader() as db:
+        async with request.app[keys.STORE].quick_reader() as db:
             states = await learning.lesson_states(db, learner.learner_id, place.course.course_id)
         state = states.get(place.lesson.lesson_id)
     return render(
@@ -84,7 +84,7 @@ async def quiz_question(request: web.Request) -> web.Response:
     attempt = _attempt_id(request)
     learner = await _learner_or_sign_in(request)
     questions = await _questions(request, place)
-    async with request.app[keys.STORE].reader() as db:
+    async with request.app[keys.STORE].quick_reader() as db:
         answers = await learning.attempt_answers(
             db, learner.learner_id, place.course.course_id, place.lesson.lesson_id, attempt
         )
@@ -226,7 +226,7 @@ async def _pre_assessment_score(
     )
     if pre is None:
         return None
-    async with request.app[keys.STORE].reader() as db:
+    async with request.app[keys.STORE].quick_reader() as db:
         states = await learning.lesson_states(db, learner.learner_id, place.course.course_id)
     state = states.get(pre.lesson_id)
     if state is None or state.last_score is None or state.max_score is None:

@@ -26,7 +26,7 @@ _PIN_RE = re.compile(r"^[0-9]{4}$")
 
 @routes.get("/signin")
 async def choose_group(request: web.Request) -> web.Response:
-    async with request.app[keys.STORE].reader() as db:
+    async with request.app[keys.STORE].quick_reader() as db:
         groups = await learning.sign_in_groups(db)
     return render(
         request, "learn/signin_groups.html", groups=groups, learner=await signed_in_learner(request)
@@ -37,7 +37,7 @@ async def choose_group(request: web.Request) -> web.Response:
 async def choose_name(request: web.Request) -> web.Response:
     group_id = request.match_info["group_id"]
     typed = request.query.get("name", "").strip()[:100]
-    async with request.app[keys.STORE].reader() as db:
+    async with request.app[keys.STORE].quick_reader() as db:
         name = await learning.group_name(db, group_id)
         learners = await learning.group_learners(db, group_id) if name else []
     if name is None:
@@ -57,7 +57,7 @@ async def choose_name(request: web.Request) -> web.Response:
 
 
 async def _record(request: web.Request) -> learning.SignInRecord:
-    async with request.app[keys.STORE].reader() as db:
+    async with request.app[keys.STORE].quick_reader() as db:
         record = await learning.sign_in_record(
             db, request.match_info["group_id"], request.match_info["learner_id"]
         )

@@ -215,3 +215,28 @@ async def test_full_disk_refuses_the_write_and_keeps_what_was_saved(small_disk: 
             assert await progress.count_events(db) == saved
     finally:
         await store.close()
+
+
+async def test_quick_reader_sees_only_committed_writes(store: Store) -> None:
+    clock = HybridClock()
+    await identity_of(store, clock)
+    started = asyncio.Event()
+    release = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def slow_write(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "INSERT INTO learner_groups (group_id, name, updated_hlc) VALUES ('g', 'G', 1)"
+        )
+        loop.call_soon_threadsafe(started.set)
+        asyncio.run_coroutine_threadsafe(release.wait(), loop).result(timeout=10)
+
+    writing = asyncio.create_task(store.write(slow_write))
+    await asyncio.wait_for(started.wait(), 10)
+    async with store.quick_reader() as db:
+        assert list(await db.execute_fetchall("SELECT name FROM learner_groups")) == []
+    release.set()
+    await writing
+    async with store.quick_reader() as db:
+        rows = await db.execute_fetchall("SELECT name FROM learner_groups")
+    assert [r[0] for r in rows] == ["G"]
