@@ -32,11 +32,14 @@ echo "== installing the project and its test extra"
 echo "== ruff"
 .venv/bin/ruff check .
 echo "== mypy (strict)"
+# Central's tests run on SQLite and PostgreSQL: provide a server when the machine has none.
+source scripts/postgres-for-tests.sh
+
 .venv/bin/mypy
 echo "== pytest"
 # Tests mount real filesystems (tmpfs, FAT images): they run as root, as CI does.
 if [ "$(id -u)" -eq 0 ]; then
   .venv/bin/pytest "$@"
 else
-  sudo --preserve-env=PATH .venv/bin/pytest "$@"
+  sudo --preserve-env=PATH,CENTRAL_POSTGRES_URL .venv/bin/pytest "$@"
 fi

@@ -1,0 +1,131 @@
+"""``central``: the connectivity point's command line.
+
+::
+
+    central --config central.toml ingest DIR        # a stick or an upload folder
+    central --config central.toml publish DIR       # replies onto a stick (learnhub/in/)
+    central --config central.toml enrol list|approve HUB|refuse HUB
+    central --config central.toml hubs              # the fleet: last seen, backlog
+    central --config central.toml serve             # the web service (see docs/central.md)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from central import hubs
+from central.config import CentralConfigError, load_config, load_keys
+from central.db import Database, DatabaseUnavailable, open_database
+from central.ingest import ingest_folder
+from central.publish import publish
+from central.replies import HubNotApproved, ReplyKeys
+from hubd.bundle import BundleError, KeyFileError
+
+
+def _wall_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="central", description="The programme's online database.")
+    parser.add_argument("--config", type=Path, default=Path("central.toml"))
+    sub = parser.add_subparsers(dest="command", required=True)
+    ingest = sub.add_parser("ingest", help="take in every hub bundle under DIR")
+    ingest.add_argument("folder", type=Path)
+    pub = sub.add_parser("publish", help="write replies for approved hubs onto a stick")
+    pub.add_argument("folder", type=Path)
+    pub.add_argument("--hub", action="append", help="only this hub (repeatable)")
+    enrol = sub.add_parser("enrol", help="approve or refuse hubs that asked to join")
+    enrol.add_argument("action", choices=["list", "approve", "refuse"])
+    enrol.add_argument("hub", nargs="?")
+    sub.add_parser("hubs", help="every hub: status, last seen, backlog")
+    sub.add_parser("serve", help="run the web service")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; exit 0, or 1 with one sentence naming the problem."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return _run(args)
+    except (
+        CentralConfigError,
+        DatabaseUnavailable,
+        KeyFileError,
+        HubNotApproved,
+        hubs.UnknownHub,
+    ) as exc:
+        print(f"central: {exc}", file=sys.stderr)
+        return 1
+    except BundleError as exc:
+        print(f"central: {exc.reason}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if args.command == "serve":
+        print("central: the web service is not built yet; use ingest and publish.", file=sys.stderr)
+        return 1
+    db = open_database(config.database)
+    try:
+        if args.command == "ingest":
+            keys = load_keys(config)
+            outcomes = ingest_folder(db, keys, args.folder, config.work_dir, _wall_ms)
+            for outcome in outcomes:
+                print(f"{'applied' if outcome.applied else 'refused'}: {outcome.message}")
+            if not outcomes:
+                print(f"No bundles found under {args.folder}.")
+            return 0 if all(o.applied for o in outcomes) else 1
+        if args.command == "publish":
+            keys = load_keys(config)
+            reply_keys = ReplyKeys(keys.reply, keys.trust, keys.trust_files)
+            written = publish(
+                db,
+                reply_keys,
+                args.folder,
+                _wall_ms,
+                hub_ids=args.hub,
+                budget_bytes=config.reply_budget_mb << 20,
+            )
+            for item in written:
+                print(
+                    f"reply {item.reply.manifest.sequence} for hub {item.reply.hub_id}: "
+                    f"{item.reply.entries} entries -> {item.folder}"
+                )
+            return 0
+        if args.command == "enrol":
+            return _enrol(db, args)
+        for row in hubs.list_hubs(db):
+            seen = (
+                "never"
+                if row.last_seen_ms is None
+                else time.strftime("%Y-%m-%d %H:%M", time.gmtime(row.last_seen_ms / 1000))
+            )
+            print(
+                f"{row.hub_id}  {row.status:8}  {row.name or '-':20}  last seen {seen}  "
+                f"backlog {row.backlog}  {row.software}"
+            )
+        return 0
+    finally:
+        db.close()
+
+
+def _enrol(db: Database, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        for row in hubs.list_hubs(db):
+            if row.status == "waiting":
+                print(f"{row.hub_id}  {row.name or '-'}")
+        return 0
+    if not args.hub:
+        print("central: name the hub to approve or refuse.", file=sys.stderr)
+        return 1
+    hubs.decide(db, args.hub, args.action == "approve", _wall_ms())
+    print(f"Hub {args.hub} {'approved' if args.action == 'approve' else 'refused'}.")
+    return 0

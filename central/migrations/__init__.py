@@ -1,0 +1,1 @@
+"""Central's numbered schema migrations (one SQL text for SQLite and PostgreSQL)."""

@@ -1,0 +1,66 @@
+"""Central set up for a test: its settings file, keys, trust and database."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from central.config import CentralConfig, CentralKeys, load_config, load_keys
+from central.db import Database, open_database
+from central.replies import ReplyKeys
+from hubd.bundle.keys import write_private_key
+from tests.unit.bundle.bundlekit import Fleet
+
+_clock = itertools.count(1_780_000_000_000, 1000)
+
+
+def wall_ms() -> int:
+    """Central's wall clock in tests: real-looking and always moving."""
+    return next(_clock)
+
+
+@dataclass
+class Central:
+    config: CentralConfig
+    keys: CentralKeys
+    db: Database
+    settings: Path
+
+    @property
+    def reply_keys(self) -> ReplyKeys:
+        return ReplyKeys(self.keys.reply, self.keys.trust, self.keys.trust_files)
+
+
+def write_settings(fleet: Fleet, root: Path, database_url: str) -> Path:
+    """central.toml, the trust files and central's two private keys under `root`."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "trust").mkdir(exist_ok=True)
+    (root / "trust" / "trust.json").write_bytes(fleet.trust_files[0])
+    (root / "trust" / "trust.sig").write_bytes(fleet.trust_files[1])
+    if not (root / "central-enc.key").exists():
+        write_private_key(root / "central-enc.key", fleet.central)
+        write_private_key(root / "reply.key", fleet.reply)
+    settings = root / "central.toml"
+    settings.write_text(
+        "[central]\n"
+        f'database = "{database_url}"\n'
+        'trust_dir = "trust"\n'
+        'encryption_key = "central-enc.key"\n'
+        'reply_key = "reply.key"\n'
+        'work_dir = "work"\n'
+    )
+    return settings
+
+
+@contextmanager
+def open_central(fleet: Fleet, root: Path, database_url: str) -> Iterator[Central]:
+    settings = write_settings(fleet, root, database_url)
+    config = load_config(settings)
+    db = open_database(config.database)
+    try:
+        yield Central(config, load_keys(config), db, settings)
+    finally:
+        db.close()
