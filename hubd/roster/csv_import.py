@@ -128,12 +128,11 @@ def decode(data: bytes) -> str | Problem:
 
 
 def _delimiter(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip():
-            counts = {d: line.count(d) for d in (";", ",", "\t")}
-            best = max(counts, key=lambda d: counts[d])
-            return best if counts[best] else ","
-    return ","
+    """The separator most used in the first lines (outside names, commas are rare)."""
+    lines = [line for line in text.splitlines()[:50] if line.strip()][:10]
+    counts = {d: sum(line.count(d) for line in lines) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 def _columns(header: list[str]) -> dict[str, int] | None:

@@ -113,3 +113,16 @@ def test_a_thousand_rows_in_well_under_a_second() -> None:
     elapsed = time.perf_counter() - start
     assert len(preview.rows) == 1000 and not preview.bad_rows
     print(f"parsed 1000 rows in {elapsed * 1000:.1f} ms")
+
+
+def test_reading_a_class_list_is_pure() -> None:
+    """No I/O library behind the parser: it is tested, and could run, without a loop or a disk."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, hubd.roster.csv_import\n"
+        "print(sorted(m for m in ('aiohttp', 'aiosqlite', 'sqlite3') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
