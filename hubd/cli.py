@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hubd import admin_cli
 
     admin_cli.add_parser(sub)
+    from hubd.sync_session import stick_folder
+
+    stick_folder.add_parser(sub)
     return parser
 
 

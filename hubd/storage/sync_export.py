@@ -7,11 +7,16 @@ is durable before it can leave.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
+import aiosqlite
+
+from hubd.storage import database
 from hubd.sync.model import Dot, Entry, Event, RegisterChange
 
 CENTRAL = "central"
@@ -150,3 +155,29 @@ def record_sync(
         " VALUES (?, ?, ?, ?, ?, ?)",
         (hlc, direction, kind, bundle_id, outcome, detail),
     )
+
+
+async def central_has_answered(db: aiosqlite.Connection) -> bool:
+    """Whether this hub has ever applied a reply (so central knows and approved it)."""
+    cursor = await db.execute("SELECT count(*) FROM bundle_sequences WHERE kind = 'reply'")
+    row = await cursor.fetchone()
+    return bool(row and row[0])
+
+
+async def current_epoch(db: aiosqlite.Connection) -> int:
+    """The epoch this hub's new entries are numbered in."""
+    cursor = await db.execute("SELECT epoch FROM hub")
+    row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+@contextlib.contextmanager
+def read_snapshot(path: Path) -> Iterator[sqlite3.Connection]:
+    """A read connection holding one snapshot (for a header and the entries after it)."""
+    conn = database.connect_reader(path)
+    try:
+        conn.execute("BEGIN")
+        yield conn
+    finally:
+        conn.close()

@@ -10,10 +10,11 @@ from pathlib import Path
 from hubd import __version__
 from hubd.bundle import CENTRAL, BundleWriter, Manifest
 from hubd.bundle.keys import x25519_from_hex
-from hubd.storage import database
 from hubd.storage.sync_export import (
+    current_epoch,
     log_state,
     log_sync,
+    read_snapshot,
     reserve_bundle_number,
     unacknowledged,
 )
@@ -48,17 +49,12 @@ async def write_progress_bundle(
     if budget.limit <= 0:
         return None
     async with hub.store.reader() as db:
-        cursor = await db.execute("SELECT epoch FROM hub")
-        row = await cursor.fetchone()
-    assert row is not None
-    epoch = int(row[0])
+        epoch = await current_epoch(db)
     sequence = await hub.store.write(reserve_bundle_number("progress", epoch))
     header_hlc = hub.clock.now(hub.wall_ms())
 
     def write() -> tuple[Manifest, int]:
-        conn = database.connect_reader(hub.store.path)
-        try:
-            conn.execute("BEGIN")  # one snapshot for the header and the entries
+        with read_snapshot(hub.store.path) as conn:
             state = log_state(conn)
             header = ProgressHeader(
                 state.hub_id,
@@ -85,10 +81,7 @@ async def write_progress_bundle(
             budget.fits(header_line)
             lines = take_prefix(budget, numbered, progress)
             writer.add_records(itertools.chain([header_line], lines))
-            conn.execute("COMMIT")
             return writer.commit([hub.keys.signing]), budget.taken - 1
-        finally:
-            conn.close()
 
     manifest, entries = await asyncio.to_thread(write)
     more = " (more to come)" if budget.truncated else ""
