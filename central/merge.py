@@ -6,6 +6,7 @@ from two sticks, or a stick read twice, changes nothing the second time.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -28,7 +29,14 @@ from hubd.sync.model import (
 from hubd.sync.plan import route_targets
 from hubd.sync.rules import contiguous_max, register_wins
 
-BATCH = 1000
+BATCH = 500
+_LOGGER = logging.getLogger(__name__)
+_ROW_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_ENTRIES = (
+    "INSERT INTO entries (origin_hub, epoch, seq, hlc, learner_id, record, kind, event_id,"
+    " event_type, course_id, lesson_id, register_key) VALUES {values}"
+    " ON CONFLICT DO NOTHING RETURNING epoch, seq, kind"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +64,12 @@ def merge_progress(
     held: set[tuple[str, int]] = set()
     newest = header.hlc
     for batch in _batches(_entries(it, hub_id)):
-        for entry in batch:
-            if _insert(tx, entry):
-                new += 1
-                held.add(entry.dot.stream)
-                newest = max(newest, entry.hlc)
-            else:
-                known += 1
+        added = _insert_batch(tx, batch)
+        new += len(added)
+        known += len(batch) - len(added)
+        held.update(entry.dot.stream for entry in batch)
+        for entry in added:
+            newest = max(newest, entry.hlc)
     acked = {stream: _advance_vector(tx, stream) for stream in held}
     _credit_reply(tx, hub_id, header.reply_applied)
     clock.observe(tx, newest, wall_ms)
@@ -113,41 +120,64 @@ def _note_epoch(tx: Tx, header: ProgressHeader) -> None:
         tx.execute("UPDATE hubs SET epoch = ? WHERE hub_id = ?", (header.epoch, header.hub_id))
 
 
-def _insert(tx: Tx, entry: Entry) -> bool:
+def _row(entry: Entry) -> tuple[Any, ...]:
     dot = entry.dot
-    learner = learner_of(entry)
     record = encode_record(entry_record(entry)).decode("utf-8")
+    head = (dot.origin_hub, dot.epoch, dot.seq, entry.hlc, learner_of(entry), record)
     if isinstance(entry, Event):
-        if tx.one("SELECT 1 FROM entries WHERE event_id = ?", (entry.event_id,)):
-            return False
-        values: tuple[Any, ...] = (
-            "event",
-            entry.event_id,
-            entry.event_type,
-            entry.course_id,
-            entry.lesson_id,
-            None,
-        )
-    else:
-        values = ("register", None, None, None, None, entry.key)
-    rows = tx.execute(
-        "INSERT INTO entries (origin_hub, epoch, seq, hlc, learner_id, record, kind, event_id,"
-        " event_type, course_id, lesson_id, register_key)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT DO NOTHING RETURNING cseq",
-        (dot.origin_hub, dot.epoch, dot.seq, entry.hlc, learner, record, *values),
-    )
-    if not rows:
-        return False
-    if isinstance(entry, RegisterChange):
-        _merge_register(tx, entry, learner)
-    if learner is not None:
-        for target in sorted(route_targets(entry)):
-            tx.execute(
-                "INSERT INTO routes (hub_id, learner_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                (target, learner),
+        kind = ("event", entry.event_id, entry.event_type, entry.course_id, entry.lesson_id, None)
+        return (*head, *kind)
+    return (*head, "register", None, None, None, None, entry.key)
+
+
+def _insert_batch(tx: Tx, batch: list[Entry]) -> list[Entry]:
+    """Insert a batch in one statement; returns the entries that were new.
+
+    A conflict on the dot or on the event id means the entry is held already."""
+    ids = [e.event_id for e in batch if isinstance(e, Event)]
+    seen = set()
+    if ids:
+        marks = ", ".join("?" * len(ids))
+        seen = {
+            str(r[0])
+            for r in tx.execute(
+                f"SELECT event_id FROM entries WHERE event_id IN ({marks})",  # noqa: S608
+                ids,
             )
-    return True
+        }
+    rows_in: list[tuple[Any, ...]] = []
+    for entry in batch:
+        row = _row(entry)
+        if isinstance(entry, Event):
+            if entry.event_id in seen:
+                row = (*row[:6], "duplicate", *row[7:])
+            seen.add(entry.event_id)
+        rows_in.append(row)
+    # Only placeholders are joined into the statement; every value is bound.
+    sql = _INSERT_ENTRIES.format(values=", ".join([_ROW_PLACEHOLDERS] * len(batch)))
+    rows = tx.execute(sql, [value for row in rows_in for value in row])
+    inserted = {(int(r[0]), int(r[1])) for r in rows if r[2] != "duplicate"}
+    held = {(int(r[0]), int(r[1])) for r in rows}
+    added = [e for e in batch if (e.dot.epoch, e.dot.seq) in inserted]
+    for entry in batch:
+        if (entry.dot.epoch, entry.dot.seq) in held - inserted:
+            _LOGGER.warning("An event already held arrived again as %s", entry.dot)
+    routes: set[tuple[str, str]] = set()
+    for entry in added:
+        learner = learner_of(entry)
+        if isinstance(entry, RegisterChange):
+            _merge_register(tx, entry, learner)
+        if learner is not None:
+            routes.update((target, learner) for target in route_targets(entry))
+    if routes:
+        ordered = sorted(routes)
+        tx.execute(
+            "INSERT INTO routes (hub_id, learner_id) VALUES "  # noqa: S608
+            + ", ".join(["(?, ?)"] * len(ordered))
+            + " ON CONFLICT DO NOTHING",
+            [value for pair in ordered for value in pair],
+        )
+    return added
 
 
 def _merge_register(tx: Tx, change: RegisterChange, learner: str | None) -> None:

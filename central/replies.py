@@ -99,7 +99,8 @@ def write_reply(
         rows = tx.stream(
             "SELECT e.cseq, e.record FROM entries e JOIN routes r ON r.learner_id = e.learner_id"
             " WHERE r.hub_id = ? AND r.route_id <= ? AND e.cseq > r.acked_cseq AND e.cseq <= ?"
-            " AND NOT (e.origin_hub = ? AND e.epoch = ?) ORDER BY e.cseq",
+            " AND e.kind <> 'duplicate' AND NOT (e.origin_hub = ? AND e.epoch = ?)"
+            " ORDER BY e.cseq",
             (hub_id, routes_before, upto, hub_id, epoch),
         )
         lines: Iterator[bytes] = take_prefix(

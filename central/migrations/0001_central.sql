@@ -25,8 +25,10 @@ CREATE TABLE entries (
     origin_hub    TEXT NOT NULL,
     epoch         INTEGER NOT NULL,
     seq           {BIG} NOT NULL,
-    kind          TEXT NOT NULL CHECK (kind IN ('event', 'register')),
-    event_id      TEXT UNIQUE,
+    -- 'duplicate': an event id already held under another dot (a browser that sent the same
+    -- event to two hubs); kept so the dot counts as held, never forwarded or counted.
+    kind          TEXT NOT NULL CHECK (kind IN ('event', 'register', 'duplicate')),
+    event_id      TEXT,
     learner_id    TEXT,
     hlc           {BIG} NOT NULL,
     event_type    TEXT,
@@ -37,6 +39,7 @@ CREATE TABLE entries (
     UNIQUE (origin_hub, epoch, seq)
 );
 CREATE INDEX entries_learner ON entries (learner_id, cseq);
+CREATE INDEX entries_event ON entries (event_id);
 CREATE INDEX entries_event_type ON entries (event_type, learner_id);
 
 CREATE TABLE registers (

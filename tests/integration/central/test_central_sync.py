@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ from central.cli import main
 from central.ingest import ingest_folder
 from central.publish import publish
 from hubd.bundle import generate_hub_identity, write_enrolment
+from hubd.storage.progress import append_events
 from hubd.storage.sync_moves import merge_learners, send_learner_to
+from hubd.sync.events import NewEvent
 from hubd.sync_session import HubSync, apply_reply_bundle, write_progress_bundle
 from tests.integration.central.centralkit import Central, open_central, wall_ms
 from tests.integration.sync.hubkit import learn, open_hub, register
@@ -215,3 +218,24 @@ async def test_the_command_line_ingests_publishes_and_enrols(
         assert "0 learners" in summary
         assert main(["--config", settings, "hubs"]) == 0
         assert "approved" in capsys.readouterr().out
+
+
+async def test_an_event_a_browser_sent_to_two_hubs_counts_once_and_stalls_nobody(
+    fleet: Fleet, tmp_path: Path, database_url: str
+) -> None:
+    stick = tmp_path / "stick"
+    with open_central(fleet, tmp_path / "central", database_url) as central:
+        async with (
+            open_hub(fleet, tmp_path / "hub-a") as hub_a,
+            open_hub(fleet, tmp_path / "hub-b", generate_hub_identity()) as hub_b,
+        ):
+            for hub in (hub_a, hub_b):
+                _enrol(central, hub, stick)
+            event = NewEvent(str(uuid.uuid4()), "learner-1", "lesson_completed", "c1", "l1", "{}")
+            for hub in (hub_a, hub_b):
+                await hub.store.write(append_events([event], hub.identity, hub.clock, 1))
+                await _to_stick(hub, stick)
+            ingest_folder(central.db, central.keys, stick, central.config.work_dir, wall_ms)
+            total = _central_count(central, "SELECT count(*) FROM entries WHERE kind = 'event'")
+            assert total == 1
+            assert [row.backlog for row in hubs.list_hubs(central.db)] == [0, 0]

@@ -223,6 +223,7 @@ class SimCentral:
     clock: HybridClock = field(default_factory=HybridClock)
     entries: dict[Dot, tuple[int, Entry]] = field(default_factory=dict)
     event_ids: set[str] = field(default_factory=set)
+    duplicates: set[Dot] = field(default_factory=set)
     by_learner: dict[str, list[tuple[int, Entry]]] = field(default_factory=dict)
     vector: dict[tuple[str, int], int] = field(default_factory=dict)
     registers: dict[str, Register] = field(default_factory=dict)
@@ -256,9 +257,12 @@ class SimCentral:
         self.clock.observe(progress.header.hlc, self.wall())
         touched: dict[tuple[str, int], list[int]] = {}
         for entry in progress.entries:
-            if entry.dot in self.entries:
+            if entry.dot in self.entries or entry.dot in self.duplicates:
                 continue
             if isinstance(entry, Event) and entry.event_id in self.event_ids:
+                # The same event sent to two hubs: the dot counts as held, the event once.
+                self.duplicates.add(entry.dot)
+                touched.setdefault(entry.dot.stream, []).append(entry.dot.seq)
                 continue
             self.cseq += 1
             self.entries[entry.dot] = (self.cseq, entry)
@@ -278,7 +282,9 @@ class SimCentral:
                         self.route_ids += 1
                         self.routes[(target, learner)] = Route(self.route_ids)
         for stream, seqs in touched.items():
-            self.vector[stream] = contiguous_max(self.vector.get(stream, 0), seqs)
+            held = [d.seq for d in self.entries if d.stream == stream]
+            held += [d.seq for d in self.duplicates if d.stream == stream]
+            self.vector[stream] = contiguous_max(self.vector.get(stream, 0), [*seqs, *held])
         self._replies_applied(hub, progress.header.reply_applied)
         return True
 
