@@ -6,6 +6,8 @@
     central --config central.toml publish DIR       # replies onto a stick (learnhub/in/)
     central --config central.toml enrol list|approve HUB|refuse HUB
     central --config central.toml hubs              # the fleet: last seen, backlog
+    central --config central.toml figures [--csv]   # the programme's figures
+    central --config central.toml xapi FILE         # events as xAPI statements
     central --config central.toml serve             # the web service (see docs/central.md)
 """
 
@@ -21,9 +23,11 @@ from pathlib import Path
 from central import hubs
 from central.config import CentralConfigError, load_config, load_keys
 from central.db import Database, DatabaseUnavailable, open_database
+from central.figures import figures_csv, programme_figures
 from central.ingest import ingest_folder
 from central.publish import publish
 from central.replies import HubNotApproved, ReplyKeys
+from central.xapi import export_statements
 from hubd.bundle import BundleError, KeyFileError
 
 
@@ -44,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     enrol.add_argument("action", choices=["list", "approve", "refuse"])
     enrol.add_argument("hub", nargs="?")
     sub.add_parser("hubs", help="every hub: status, last seen, backlog")
+    figures = sub.add_parser("figures", help="the programme's figures per hub and in total")
+    figures.add_argument("--csv", action="store_true", help="as CSV for a spreadsheet")
+    xapi = sub.add_parser("xapi", help="every event as xAPI statements (ndjson) into FILE")
+    xapi.add_argument("file", type=Path)
+    xapi.add_argument("--home-page", default="https://learning-hub.invalid/learners")
+    xapi.add_argument("--activities", default="https://learning-hub.invalid")
     sub.add_parser("serve", help="run the web service")
     return parser
 
@@ -102,6 +112,26 @@ def _run(args: argparse.Namespace) -> int:
             return 0
         if args.command == "enrol":
             return _enrol(db, args)
+        if args.command == "figures":
+            rows = programme_figures(db, _wall_ms())
+            if args.csv:
+                print(figures_csv(rows), end="")
+            else:
+                for r in rows:
+                    print(
+                        f"{r.hub_id[:16]:16}  {r.name or '-':20}"
+                        f"  registered {r.registered_learners}  enrolled {r.enrolled_learners}  lessons completed"
+                        f" {r.lessons_completed}  active this week {r.weekly_active_learners}"
+                    )
+            return 0
+        if args.command == "xapi":
+            count = 0
+            with args.file.open("wb") as out:
+                for line in export_statements(db, args.home_page, args.activities):
+                    out.write(line)
+                    count += 1
+            print(f"{count} statements written to {args.file}")
+            return 0
         for row in hubs.list_hubs(db):
             seen = (
                 "never"

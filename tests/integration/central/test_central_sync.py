@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import uuid
 from pathlib import Path
@@ -10,8 +11,10 @@ import pytest
 
 from central import hubs
 from central.cli import main
+from central.figures import figures_csv, programme_figures
 from central.ingest import ingest_folder
 from central.publish import publish
+from central.xapi import export_statements
 from hubd.bundle import generate_hub_identity, write_enrolment
 from hubd.storage.progress import append_events
 from hubd.storage.sync_moves import merge_learners, send_learner_to
@@ -239,3 +242,46 @@ async def test_an_event_a_browser_sent_to_two_hubs_counts_once_and_stalls_nobody
             total = _central_count(central, "SELECT count(*) FROM entries WHERE kind = 'event'")
             assert total == 1
             assert [row.backlog for row in hubs.list_hubs(central.db)] == [0, 0]
+
+
+async def test_figures_and_xapi_statements_after_a_route(
+    fleet: Fleet, tmp_path: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stick = tmp_path / "stick"
+    with open_central(fleet, tmp_path / "central", database_url) as central:
+        async with open_hub(fleet, tmp_path / "hub") as hub:
+            _enrol(central, hub, stick)
+            amina = await register(hub, "Amina")
+            omar = await register(hub, "Omar")
+            await learn(hub, amina, [("lesson_started", {}), ("lesson_completed", {})])
+            await learn(hub, amina, [("quiz_scored", {"score": 3, "max": 4})])
+            await learn(hub, omar, [("time_spent", {"seconds": 50})])
+            await hub.store.write(
+                merge_learners(hub.identity, hub.clock.now(hub.wall_ms()), amina, omar)
+            )
+            await _to_stick(hub, stick)
+        ingest_folder(central.db, central.keys, stick, central.config.work_dir, wall_ms)
+        rows = programme_figures(central.db, 1_780_000_500_000)
+        mine = next(r for r in rows if r.hub_id == hub.identity.hub_id)
+        total = rows[-1]
+        # Omar's record was merged into Amina's: one child.
+        assert (mine.registered_learners, mine.enrolled_learners) == (1, 1)
+        assert (mine.lessons_completed, mine.weekly_active_learners) == (1, 1)
+        assert total.hub_id == "total" and total.registered_learners == 1
+        assert figures_csv(rows).splitlines()[0].startswith("hub_id,name,registered_learners")
+        statements = [
+            json.loads(line)
+            for line in export_statements(central.db, "https://example.org", "https://x.org")
+        ]
+        settings = str(central.settings)
+    verbs = sorted(s["verb"]["id"].rsplit("/", 1)[1] for s in statements)
+    assert verbs == ["completed", "experienced", "initialized", "scored"]
+    scored = next(s for s in statements if s["verb"]["id"].endswith("scored"))
+    assert scored["result"]["score"] == {"raw": 3, "min": 0, "max": 4, "scaled": 0.75}
+    assert scored["actor"]["account"] == {"homePage": "https://example.org", "name": amina}
+    assert scored["timestamp"].startswith("2026-")
+    out = tmp_path / "statements.ndjson"
+    assert main(["--config", settings, "xapi", str(out)]) == 0
+    assert len(out.read_bytes().splitlines()) == 4
+    assert main(["--config", settings, "figures", "--csv"]) == 0
+    assert "total,All hubs,1,1,1" in capsys.readouterr().out
