@@ -120,8 +120,10 @@ def _run(args: argparse.Namespace) -> int:
                 for r in rows:
                     print(
                         f"{r.hub_id[:16]:16}  {r.name or '-':20}"
-                        f"  registered {r.registered_learners}  enrolled {r.enrolled_learners}  lessons completed"
-                        f" {r.lessons_completed}  active this week {r.weekly_active_learners}"
+                        f"  registered {r.registered_learners}"
+                        f"  enrolled {r.enrolled_learners}"
+                        f"  lessons completed {r.lessons_completed}"
+                        f"  active this week {r.weekly_active_learners}"
                     )
             return 0
         if args.command == "xapi":
