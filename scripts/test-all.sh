@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests use: real filesystems (mount/umount for tmpfs, losetup), and
 # Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 DEBIAN_PACKAGES=(util-linux mount chromium fusefat exfat-fuse exfatprogs dosfstools)
+# The appliance (issue 8): systemd-analyze for the units, iproute2 for the mDNS tests' private
+# network, and what builds the SD image and boots it under qemu (tests/image).
+DEBIAN_PACKAGES+=(systemd iproute2 mmdebstrap e2fsprogs fdisk mtools qemu-system-x86)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -29,12 +32,12 @@ echo "== installing the project and its test extra"
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
 
-echo "== ruff"
-.venv/bin/ruff check .
-echo "== mypy (strict)"
 # Central's tests run on SQLite and PostgreSQL: provide a server when the machine has none.
 source scripts/postgres-for-tests.sh
 
+echo "== ruff"
+.venv/bin/ruff check .
+echo "== mypy (strict)"
 .venv/bin/mypy
 echo "== pytest"
 # Tests mount real filesystems (tmpfs, FAT images): they run as root, as CI does.
