@@ -81,8 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.command == "serve":
-        print("central: the web service is not built yet; use ingest and publish.", file=sys.stderr)
-        return 1
+        from central.web import serve  # aiohttp is only needed for the web service
+
+        serve(config)
+        return 0
     db = open_database(config.database)
     try:
         if args.command == "ingest":
