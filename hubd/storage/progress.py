@@ -88,6 +88,8 @@ def derive_event(
     """
     if course_id is None or lesson_id is None:
         return
+    # Two records of one child that a teacher merged show one progress: the kept record's.
+    learner_id = canonical_learner(conn, learner_id)
     conn.execute(
         "INSERT INTO lesson_progress (learner_id, course_id, lesson_id, first_hlc, last_hlc)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET"
@@ -123,6 +125,29 @@ def derive_event(
             " AND (score_hlc IS NULL OR (score_hlc, score_event) < (?, ?))",
             (int(payload["score"]), int(payload["max"]), hlc, event_id, *key, hlc, event_id),
         )
+
+
+MAX_MERGE_CHAIN = 16
+
+
+def canonical_learner(conn: sqlite3.Connection, learner_id: str) -> str:
+    """The record a learner's progress shows under: follow `merged_into` to its end.
+
+    Two hubs can merge two records each into the other at the same time; the cycle then ends
+    at the smallest id in it, the same answer everywhere."""
+    seen = [learner_id]
+    current = learner_id
+    for _ in range(MAX_MERGE_CHAIN):
+        row = conn.execute(
+            "SELECT merged_into FROM learners WHERE learner_id = ?", (current,)
+        ).fetchone()
+        if row is None or row[0] is None:
+            return current
+        current = str(row[0])
+        if current in seen:
+            return min(seen[seen.index(current) :])
+        seen.append(current)
+    return current
 
 
 async def count_events(db: aiosqlite.Connection, *, origin_hub: str | None = None) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from hubd.storage.catalogue import BundleSequence, accept_bundle_sequence
-from hubd.storage.progress import derive_event
+from hubd.storage.progress import canonical_learner, derive_event
 from hubd.storage.sync_export import CENTRAL, record_sync
 from hubd.sync.messages import Reply
 from hubd.sync.model import Entry, Event, RegisterChange, learner_of_key
@@ -146,7 +146,19 @@ def project_learners(conn: sqlite3.Connection, learner_ids: Iterable[str]) -> in
     learners arrived.
     """
     arrived = 0
-    for learner_id in sorted(learner_ids):
+    pending = set(learner_ids)
+    # A record merged into one of these, which waited for it to arrive, is merged now.
+    waiting: dict[str, set[str]] = {}
+    for key, value in conn.execute(
+        "SELECT register_key, value FROM registers"
+        " WHERE register_key LIKE 'learner/%/merged_into' AND value IS NOT NULL"
+    ):
+        target = json.loads(value)
+        if isinstance(target, str):
+            waiting.setdefault(target, set()).add(str(key).split("/")[1])
+    for learner_id in list(pending):
+        pending |= waiting.get(learner_id, set())
+    for learner_id in sorted(pending):
         values = _learner_registers(conn, learner_id)
         name = values.get("display_name")
         exists = conn.execute(
@@ -187,17 +199,55 @@ def project_learners(conn: sqlite3.Connection, learner_ids: Iterable[str]) -> in
             conn.execute(
                 "UPDATE learners SET home_hub = ? WHERE learner_id = ?", (home, learner_id)
             )
-        into = values.get("merged_into")
-        held = (
-            isinstance(into, str)
-            and conn.execute("SELECT 1 FROM learners WHERE learner_id = ?", (into,)).fetchone()
-        )
-        if into is None or held:
-            conn.execute(
-                "UPDATE learners SET merged_into = ? WHERE learner_id = ?", (into, learner_id)
-            )
+    # Merges last, once every learner of this batch exists.
+    for learner_id in sorted(pending):
+        _project_merge(conn, learner_id)
         _project_memberships(conn, learner_id)
     return arrived
+
+
+def _project_merge(conn: sqlite3.Connection, learner_id: str) -> None:
+    """Follow the learner's `merged_into` register once the record it names is here, and
+    derive again the progress of every record the change touches."""
+    row = conn.execute(
+        "SELECT value FROM registers WHERE register_key = ?", (f"learner/{learner_id}/merged_into",)
+    ).fetchone()
+    into = None if row is None or row[0] is None else json.loads(row[0])
+    if into is not None and (
+        not isinstance(into, str)
+        or not conn.execute("SELECT 1 FROM learners WHERE learner_id = ?", (into,)).fetchone()
+    ):
+        return
+    before = conn.execute(
+        "SELECT merged_into FROM learners WHERE learner_id = ?", (learner_id,)
+    ).fetchone()
+    if before is None or before[0] == into:
+        return
+    old_root = canonical_learner(conn, learner_id)
+    conn.execute("UPDATE learners SET merged_into = ? WHERE learner_id = ?", (into, learner_id))
+    rebuild_progress(conn, [learner_id, old_root])
+
+
+def rebuild_progress(conn: sqlite3.Connection, learner_ids: list[str]) -> None:
+    """Derive again the progress of these learners and every record merged with them, from
+    the events the hub holds (after a merge, or a merge undone, changed whose it is)."""
+    family = set(learner_ids)
+    merged = conn.execute(
+        "SELECT learner_id FROM learners WHERE merged_into IS NOT NULL"
+    ).fetchall()
+    roots = {canonical_learner(conn, learner) for learner in family}
+    family |= {str(r[0]) for r in merged if canonical_learner(conn, str(r[0])) in roots}
+    family |= roots
+    for learner in sorted(family):
+        conn.execute("DELETE FROM lesson_progress WHERE learner_id = ?", (learner,))
+    for learner in sorted(family):
+        events = conn.execute(
+            "SELECT event_id, learner_id, course_id, lesson_id, event_type, payload, hlc"
+            " FROM progress_events WHERE learner_id = ?",
+            (learner,),
+        ).fetchall()
+        for e in events:
+            derive_event(conn, str(e[0]), str(e[1]), e[2], e[3], str(e[4]), str(e[5]), int(e[6]))
 
 
 def _learner_registers(conn: sqlite3.Connection, learner_id: str) -> dict[str, object]:

@@ -78,6 +78,6 @@ def merge_learners(
         _require_learner(conn, keep_id)
         _require_learner(conn, merged_id)
         log_change(conn, hub, hlc, f"learner/{merged_id}/merged_into", keep_id)
-        project_learners(conn, [merged_id])
+        project_learners(conn, [merged_id])  # follows the merge and derives progress again
 
     return write

@@ -12,6 +12,7 @@ from hubd.content.from_bundle import BundleRefused
 from hubd.storage import database
 from hubd.storage.sync_epoch import begin_new_epoch, prune_acknowledged
 from hubd.storage.sync_import import import_entries
+from hubd.storage.sync_moves import merge_learners
 from hubd.sync.derive import derive
 from hubd.sync.hlc import pack
 from hubd.sync.model import Dot, Event, RegisterChange, entry_record
@@ -272,3 +273,34 @@ def test_progress_is_the_same_whatever_order_events_arrive_in(tmp_path: Path) ->
             want.last_score,
         )
     }
+
+
+async def test_merging_two_records_of_one_child_shows_one_progress_everywhere(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    async with open_hub(fleet, tmp_path / "hub") as hub:
+        kept = await register(hub, "Amina")
+        twin = await register(hub, "Amina M.")
+        await learn(hub, kept, [("time_spent", {"seconds": 10})])
+        await learn(hub, twin, [("time_spent", {"seconds": 5}), ("lesson_completed", {})])
+        await hub.store.write(
+            merge_learners(hub.identity, hub.clock.now(hub.wall_ms()), kept, twin)
+        )
+        assert await _progress_of(hub, kept) == (1, 15)
+        assert await _progress_of(hub, twin) is None
+        # Later progress of the merged record (a phone that still had it) goes to the kept one.
+        await learn(hub, twin, [("time_spent", {"seconds": 1})])
+        assert await _progress_of(hub, kept) == (1, 16)
+        folder = fleet.path("prog")
+        await write_progress_bundle(hub, folder, BIG)
+        entries = [entry_record(e) for e in read_progress(fleet, folder).entries]
+    # At another hub the records arrive in another order (the merge before the kept learner):
+    # the same single progress.
+    async with open_hub(fleet, tmp_path / "other", fleet.other_hub) as other:
+        time = {"type": "time", "hlc": 1}
+        records = [time, *reversed(entries)]
+        await apply_reply_bundle(
+            other, reply_folder(fleet, records, sequence=1, recipient=fleet.other_hub)
+        )
+        assert await _progress_of(other, kept) == (1, 16)
+        assert await _progress_of(other, twin) is None
