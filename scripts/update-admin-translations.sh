@@ -13,7 +13,8 @@ PYBABEL=${PYBABEL:-.venv/bin/pybabel}
 for lang in es fr ar uk; do
   po=webui/locale/$lang/LC_MESSAGES/admin.po
   if [ -f "$po" ]; then
-    "$PYBABEL" update --no-fuzzy-matching --omit-header -D admin -i webui/locale/admin.pot -o "$po" -l "$lang"
+    # Keep the header: it carries the language's plural rule (Arabic has six forms).
+    "$PYBABEL" update --no-fuzzy-matching -D admin -i webui/locale/admin.pot -o "$po" -l "$lang"
   else
     mkdir -p "$(dirname "$po")"
     "$PYBABEL" init -D admin -i webui/locale/admin.pot -o "$po" -l "$lang"

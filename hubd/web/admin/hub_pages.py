@@ -85,4 +85,6 @@ async def hub_page(request: web.Request) -> web.Response:
         connected=connected, minutes=CONNECTED_MINUTES, last_sync=last_sync,
         last_sync_day=hlc_day(request, last_sync.hlc if last_sync else None),
         waiting=waiting, identity=app[keys.IDENTITY],
+        sticks=board.snapshot() if (board := app.get(keys.STICKS)) else [],
+        peers=discovery.peers() if (discovery := app.get(keys.DISCOVERY)) else None,
     )

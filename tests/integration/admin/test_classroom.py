@@ -279,6 +279,20 @@ async def test_hub_page_shows_health(client: HubClient, make_course: CourseFacto
     assert "Software version" in page
 
 
+async def test_hub_page_says_when_a_stick_is_safe_to_remove(client: HubClient) -> None:
+    await set_up_hub(client)
+    board = client.app[keys.STICKS]
+    stick = board.start("sdb1", "ROUTE-7", 0.0)
+    board.set_phase(stick, "writing")
+    page = await (await client.get("/admin/hub")).text()
+    assert "ROUTE-7" in page and "Writing this hub's data to the stick" in page
+    board.set_phase(stick, "done")
+    page = await (await client.get("/admin/hub?lang=es")).text()
+    assert "Listo: ya se puede retirar" in page
+    # Discovery is off in tests: the page says so rather than showing an empty list.
+    assert "no busca otros hubs" in page
+
+
 async def test_changing_the_sign_in_style_prepares_the_other_secret(client: HubClient) -> None:
     await set_up_hub(client)
     group_id = await make_group(client, "Clase 4B", sign_in="pin")
