@@ -25,12 +25,12 @@ class CentralConfig:
     encryption_key: Path
     reply_key: Path
     work_dir: Path
-    reply_budget_mb: int = 512
+    reply_budget_mb: int = 32
     host: str = "127.0.0.1"
     port: int = 8090
 
 
-_DEFAULTS = {"reply_budget_mb": 512, "host": "127.0.0.1", "port": 8090}
+_DEFAULTS = {"reply_budget_mb": 32, "host": "127.0.0.1", "port": 8090}
 _PATHS = ("trust_dir", "encryption_key", "reply_key", "work_dir")
 
 

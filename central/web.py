@@ -38,7 +38,7 @@ from hubd.bundle import CENTRAL, BundleError, ReadPolicy, iter_bundle_stream, re
 _LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_UPLOAD_BYTES = 1 << 30
-ONLINE_REPLY_BYTES = 64 << 20
+ONLINE_REPLY_BYTES = 32 << 20
 
 
 def _wall_ms() -> int:
