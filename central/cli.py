@@ -25,7 +25,7 @@ from central.config import CentralConfigError, load_config, load_keys
 from central.db import Database, DatabaseUnavailable, open_database
 from central.figures import figures_csv, programme_figures
 from central.ingest import ingest_folder
-from central.publish import publish
+from central.publish import publish, publish_content
 from central.replies import HubNotApproved, ReplyKeys
 from central.xapi import export_statements
 from hubd.bundle import BundleError, KeyFileError
@@ -44,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     pub = sub.add_parser("publish", help="write replies for approved hubs onto a stick")
     pub.add_argument("folder", type=Path)
     pub.add_argument("--hub", action="append", help="only this hub (repeatable)")
+    pub.add_argument("--content", type=Path, help="also carry the content bundles in this folder")
     enrol = sub.add_parser("enrol", help="approve or refuse hubs that asked to join")
     enrol.add_argument("action", choices=["list", "approve", "refuse"])
     enrol.add_argument("hub", nargs="?")
@@ -106,6 +107,9 @@ def _run(args: argparse.Namespace) -> int:
                 hub_ids=args.hub,
                 budget_bytes=config.reply_budget_mb << 20,
             )
+            if args.content is not None:
+                for folder in publish_content(args.content, args.folder):
+                    print(f"content bundle -> {folder}")
             for item in written:
                 print(
                     f"reply {item.reply.manifest.sequence} for hub {item.reply.hub_id}: "

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from central.db import Database
 from central.replies import ReplyKeys, ReplyWritten, write_reply
@@ -78,3 +80,49 @@ def _older_replies(inbox: Path, hub_id: str, keep: Path) -> list[Path]:
         if manifest.get("kind") == "reply" and manifest.get("recipient") == hub_id:
             found.append(folder)
     return found
+
+
+def publish_content(content_dir: Path, stick_root: Path) -> list[Path]:
+    """Copy the finished content bundles in `content_dir` onto the stick (once each).
+
+    Parts first, the manifest, then the signature (the commit marker), under a dot-name that
+    hubs ignore, renamed when complete. Hubs verify them; central only carries them."""
+    inbox = stick_root / INBOX
+    inbox.mkdir(parents=True, exist_ok=True)
+    present = {_manifest_id(folder) for folder in inbox.iterdir() if folder.is_dir()}
+    copied = []
+    for source in sorted(content_dir.iterdir()):
+        if not (source / "manifest.sig").is_file() or source.is_symlink():
+            continue
+        manifest = _manifest(source)
+        if manifest.get("kind") != "content" or manifest.get("bundle_id") in present:
+            continue
+        staging = inbox / f".new-{secrets.token_hex(4)}"
+        staging.mkdir()
+        try:
+            names = [str(p["name"]) for p in manifest.get("parts", [])]
+            extras = [n for n in ("trust.json", "trust.sig") if (source / n).is_file()]
+            for name in [*names, *extras, "manifest.json", "manifest.sig"]:
+                shutil.copyfile(source / name, staging / name)
+                with (staging / name).open("rb+") as f:
+                    os.fsync(f.fileno())
+            fsync_dir(staging)
+            final = inbox / source.name
+            staging.rename(final)
+            fsync_dir(inbox)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        copied.append(final)
+    return copied
+
+
+def _manifest(folder: Path) -> dict[str, Any]:
+    try:
+        loaded = json.loads((folder / "manifest.json").read_bytes())
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _manifest_id(folder: Path) -> object:
+    return _manifest(folder).get("bundle_id")

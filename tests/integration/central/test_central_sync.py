@@ -15,7 +15,7 @@ from central.figures import figures_csv, programme_figures
 from central.ingest import ingest_folder
 from central.publish import publish
 from central.xapi import export_statements
-from hubd.bundle import generate_hub_identity, write_enrolment
+from hubd.bundle import generate_hub_identity, read_bundle_folder, write_enrolment
 from hubd.storage.progress import append_events
 from hubd.storage.sync_moves import merge_learners, send_learner_to
 from hubd.sync.events import NewEvent
@@ -285,3 +285,21 @@ async def test_figures_and_xapi_statements_after_a_route(
     assert len(out.read_bytes().splitlines()) == 4
     assert main(["--config", settings, "figures", "--csv"]) == 0
     assert "total,All hubs,1,1,1" in capsys.readouterr().out
+
+
+def test_publish_carries_content_bundles_once(
+    fleet: Fleet, tmp_path: Path, database_url: str
+) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    shutil.copytree(fleet.content_bundle(sequence=3), content / "cont-3")
+    (content / "unfinished").mkdir()
+    stick = tmp_path / "stick"
+    with open_central(fleet, tmp_path / "central", database_url) as central:
+        settings = str(central.settings)
+    args = ["--config", settings, "publish", str(stick), "--content", str(content)]
+    assert main(args) == 0
+    assert main(args) == 0
+    [carried] = list((stick / "learnhub" / "in").iterdir())
+    with read_bundle_folder(carried, tmp_path / "check", fleet.hub_policy()) as verified:
+        assert verified.manifest.kind == "content" and verified.manifest.sequence == 3
