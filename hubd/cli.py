@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hubd.sync_session import stick_folder
 
     stick_folder.add_parser(sub)
+    from hubd.sync_session import online_cli
+
+    online_cli.add_parser(sub)
     return parser
 
 

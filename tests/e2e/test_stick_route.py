@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -230,3 +231,56 @@ async def test_a_learners_record_goes_round_the_route_through_real_processes(
         assert daemon_b.process is not None
         daemon_b.process.terminate()
         assert await asyncio.wait_for(daemon_b.wait(), 30) == 0
+
+
+async def test_an_online_hub_syncs_with_central_serve_over_http(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    """A real `central serve` and a real `hubd sync-online`: the same bundles over HTTP."""
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    config_path, config = _hub_config(fleet, tmp_path / "hub", "Hub A")
+    hub_id = await _first_start(config)
+    learner, _ = await _register_with_session(config)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = write_settings(
+        fleet, tmp_path / "central", f"sqlite:///{tmp_path}/central.sqlite3", port
+    )
+    # Enrolment still travels once (on a stick here): an operator approves the hub.
+    _hubd(config_path, stick)
+    subprocess.run(
+        [sys.executable, "-m", "central", "--config", str(settings), "ingest", str(stick)],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    _central(settings, "enrol", "approve", hub_id)
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-u",
+        "-m",
+        "central",
+        "--config",
+        str(settings),
+        "serve",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        assert server.stdout is not None
+        while b"Running on" not in (line := await asyncio.wait_for(server.stdout.readline(), 30)):
+            assert line, "central serve exited before it was ready"
+        out = _hubd_online(config_path, f"http://127.0.0.1:{port}/")
+        assert "round 1:" in out and "progress up to number" in out
+    finally:
+        server.terminate()
+        await asyncio.wait_for(server.wait(), 30)
+    table = _central(settings, "hubs")
+    assert "approved" in table and "backlog 0" in table
+    assert learner
+
+
+def _hubd_online(config: Path, url: str) -> str:
+    return _run("hubd", "sync-online", "--config", str(config), url)

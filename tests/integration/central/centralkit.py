@@ -34,7 +34,7 @@ class Central:
         return ReplyKeys(self.keys.reply, self.keys.trust, self.keys.trust_files)
 
 
-def write_settings(fleet: Fleet, root: Path, database_url: str) -> Path:
+def write_settings(fleet: Fleet, root: Path, database_url: str, port: int = 8090) -> Path:
     """central.toml, the trust files and central's two private keys under `root`."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "trust").mkdir(exist_ok=True)
@@ -51,6 +51,7 @@ def write_settings(fleet: Fleet, root: Path, database_url: str) -> Path:
         'encryption_key = "central-enc.key"\n'
         'reply_key = "reply.key"\n'
         'work_dir = "work"\n'
+        f"port = {port}\n"
     )
     return settings
 
