@@ -13,9 +13,15 @@ from typing import Any
 
 from aiohttp import web
 
-from hubd.bundle import ReadPolicy, write_enrolment
+from hubd.bundle import ReadPolicy, bundle_folder_name, write_enrolment
 from hubd.content.from_bundle import install_content_bundle
 from hubd.fleet import current_trust
+from hubd.sync_session import (
+    HubSync,
+    NotInFleet,
+    apply_reply_bundle,
+    write_progress_bundle,
+)
 from hubd.usb import stick
 from hubd.usb.devices import BlockDevice
 from hubd.usb.monitor import StickWatcher, UeventSignal
@@ -28,6 +34,10 @@ from hubd.web import keys
 _LOGGER = logging.getLogger(__name__)
 WORK_FOLDER = "usb-work"
 HANDLED_FILE = "usb-handled.json"
+# One visit's progress bundle at most: ~1.8 million events at ~37 bytes each, and a stick on a
+# route of ten hubs still needs only a fraction of a small stick. A stick without room for it
+# is refused with "the stick is full" before anything is written.
+PROGRESS_BUDGET_BYTES = 64 << 20
 
 routes = web.RouteTableDef()
 
@@ -85,8 +95,33 @@ def hub_side(app: web.Application) -> HubSide:
         )
         return folder
 
-    appliers: dict[str, Applier] = {"content": apply_content}
-    producers: list[Producer] = [enrolment_request]
+    sync = HubSync(
+        config, app[keys.STORE], app[keys.CLOCK], app[keys.IDENTITY], hub_keys, deps.wall_ms
+    )
+
+    async def apply_reply(folder: Path) -> str:
+        """Central's answer: acks, learners who arrived from elsewhere, the signed time."""
+        return (await apply_reply_bundle(sync, folder)).summary()
+
+    async def progress(staging: Path, outbox: Sequence[stick.Peek]) -> Path | None:
+        """Everything central has not acknowledged yet, oldest first; it replaces the
+        progress bundle an earlier visit left in this hub's outbox."""
+        if not config.fleet.id:
+            return None
+        unfinished = staging / "prog-new"
+        try:
+            manifest = await write_progress_bundle(sync, unfinished, PROGRESS_BUDGET_BYTES)
+        except NotInFleet as exc:
+            _LOGGER.info("No progress bundle for the stick: %s", exc.message)
+            return None
+        if manifest is None:
+            return None
+        folder = staging / bundle_folder_name(manifest)
+        await asyncio.to_thread(unfinished.rename, folder)
+        return folder
+
+    appliers: dict[str, Applier] = {"content": apply_content, "reply": apply_reply}
+    producers: list[Producer] = [enrolment_request, progress]
     return HubSide(
         hub_id=hub_keys.key_id,
         hub_name=app[keys.IDENTITY].name,

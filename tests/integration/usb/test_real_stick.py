@@ -4,6 +4,7 @@ helper through fusefat, synced by the running hub, and read back afterwards. Nee
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from hubd.bundle import pack_content
+from hubd.bundle import CENTRAL, pack_content
 from hubd.config import Config, FleetSection, HubSection, StorageSection, UsbSection, WebSection
 from hubd.deps import Deps
 from hubd.usb import stick
@@ -122,5 +123,10 @@ async def test_plugged_fat_stick_is_synced_and_safe_to_remove(
         status = (root / stick.STATUS_FILE).read_text()
         assert "Escuela 14" in status and "Done." in status
         box = root / stick.outbox(app[keys.HUB_KEYS].key_id)
-        assert [p.name for p in box.iterdir()] == ["enro-1"]
+        names = sorted(p.name for p in box.iterdir())
+        # This hub's request to join, and its progress for central (encrypted to central).
+        assert names[0] == "enro-1" and names[1].startswith("prog-") and len(names) == 2
         assert (box / "enro-1" / "manifest.sig").exists()
+        progress_manifest = json.loads((box / names[1] / "manifest.json").read_bytes())
+        assert progress_manifest["kind"] == "progress"
+        assert progress_manifest["recipient"] == CENTRAL
