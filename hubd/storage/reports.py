@@ -160,7 +160,10 @@ _IS_LEARNER = "IN (?)"
 
 
 async def learner_course_figures(
-    db: aiosqlite.Connection, period: Period, *, group_id: str | None = None,
+    db: aiosqlite.Connection,
+    period: Period,
+    *,
+    group_id: str | None = None,
     learner_id: str | None = None,
 ) -> list[CourseFigures]:
     """Figures for each (learner, course) touched, for a group's learners or one learner."""
@@ -262,8 +265,9 @@ async def group_report(db: aiosqlite.Connection, group_id: str, period: Period) 
         for learner_id, name in names.items()
     ]
     courses = [
-        summarise_course(course_id, titles[course_id], totals[course_id], by_course[course_id],
-                         len(names))
+        summarise_course(
+            course_id, titles[course_id], totals[course_id], by_course[course_id], len(names)
+        )
         for course_id in sorted(course_ids, key=lambda c: titles[c].casefold())
     ]
     return GroupReport(learners, courses, details, names, titles)

@@ -191,9 +191,7 @@ def set_password(staff_id: str, password_hash: str) -> Callable[[sqlite3.Connect
             "UPDATE staff SET password_hash = ?, failed_logins = 0 WHERE staff_id = ?",
             (password_hash, staff_id),
         )
-        conn.execute(
-            "DELETE FROM sessions WHERE kind = 'staff' AND subject_id = ?", (staff_id,)
-        )
+        conn.execute("DELETE FROM sessions WHERE kind = 'staff' AND subject_id = ?", (staff_id,))
         return cursor.rowcount == 1
 
     return write
@@ -203,9 +201,7 @@ def set_active(staff_id: str, active: bool) -> Callable[[sqlite3.Connection], No
     """A write function: let a teacher sign in, or stop them (their sessions close)."""
 
     def write(conn: sqlite3.Connection) -> None:
-        conn.execute(
-            "UPDATE staff SET active = ? WHERE staff_id = ?", (int(active), staff_id)
-        )
+        conn.execute("UPDATE staff SET active = ? WHERE staff_id = ?", (int(active), staff_id))
         if not active:
             conn.execute(
                 "DELETE FROM sessions WHERE kind = 'staff' AND subject_id = ?", (staff_id,)
