@@ -84,9 +84,11 @@ async def post_progress_until_refused(
     *,
     batch_size: int = 5,
     stop: asyncio.Event | None = None,
+    enough: tuple[int, asyncio.Event] | None = None,
 ) -> None:
     """Post batches of events as a learner's browser would, recording the ids of every batch
-    the hub acknowledged, until the hub stops answering (or `stop` is set)."""
+    the hub acknowledged, until the hub stops answering (or `stop` is set). `enough` is set
+    once that many events have been acknowledged in all, so a test can wait for it."""
     while stop is None or not stop.is_set():
         batch = [
             {
@@ -106,6 +108,8 @@ async def post_progress_until_refused(
                 if response.status != 200:
                     return
                 acked.update(e["id"] for e in batch)
+                if enough is not None and len(acked) >= enough[0]:
+                    enough[1].set()
         except (aiohttp.ClientError, OSError):
             return
 

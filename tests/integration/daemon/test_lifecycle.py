@@ -72,17 +72,18 @@ async def test_sigterm_finishes_writes_in_flight_then_exits(tmp_path: Path) -> N
     hub = HubProcess(config_path)
     url = await hub.start()
     acked: set[str] = set()
+    loaded = asyncio.Event()
     try:
         async with aiohttp.ClientSession() as session:
             posts = [
                 asyncio.create_task(
-                    post_progress_until_refused(session, url, t, acked, batch_size=20)
+                    post_progress_until_refused(
+                        session, url, t, acked, batch_size=20, enough=(1000, loaded)
+                    )
                 )
                 for t in tokens
             ]
-            async with asyncio.timeout(30):
-                while len(acked) < 1000:
-                    await asyncio.sleep(0.005)
+            await asyncio.wait_for(loaded.wait(), 30)
             assert hub.process is not None
             hub.process.send_signal(signal.SIGTERM)
             await asyncio.gather(*posts)

@@ -25,17 +25,18 @@ async def test_sigkill_during_load_keeps_every_acknowledged_event(tmp_path: Path
     url = await hub.start()
     acked: set[str] = set()
     stop = asyncio.Event()
+    loaded = asyncio.Event()
     try:
         async with aiohttp.ClientSession() as session:
             clients = [
                 asyncio.create_task(
-                    post_progress_until_refused(session, url, token, acked, stop=stop)
+                    post_progress_until_refused(
+                        session, url, token, acked, stop=stop, enough=(3000, loaded)
+                    )
                 )
                 for token in tokens
             ]
-            async with asyncio.timeout(60):
-                while len(acked) < 3000:
-                    await asyncio.sleep(0.01)
+            await asyncio.wait_for(loaded.wait(), 60)
             await hub.kill()  # the power is cut mid-load: no shutdown code runs
             stop.set()
             await asyncio.gather(*clients)
