@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -61,15 +60,6 @@ async def find_lesson(request: web.Request) -> LessonPlace:
     if course is None or index is None:
         raise NotFound("There is no such lesson on this hub.")
     return LessonPlace(course, lessons, index)
-
-
-async def read_course_file(request: web.Request, course_id: str, path: str) -> bytes:
-    async with request.app[keys.STORE].quick_reader() as db:
-        found = await catalogue.find_file(db, course_id, path)
-    if found is None:
-        raise NotFound("This lesson's file is missing from the hub.")
-    blob = request.app[keys.BLOBS].path_for(found.sha256)
-    return await asyncio.to_thread(blob.read_bytes)
 
 
 @routes.get("/courses/{course_id}/lessons/{lesson_id}")
