@@ -19,6 +19,9 @@ import aiosqlite
 from hubd.errors import BadRequest, NotFound
 from hubd.storage.identity import HubIdentity
 
+# One rule for every register change, the same as imports use (ties by hub id, then value).
+from hubd.storage.sync_moves import log_change as _change
+
 SIGN_IN_STYLES = ("pin", "picture", "none")
 T = TypeVar("T")
 WriteFn = Callable[[sqlite3.Connection], T]
@@ -243,32 +246,6 @@ class NewGroup:
     group_id: str
     name: str
     sign_in: str = "pin"
-
-
-def _change(
-    conn: sqlite3.Connection, hub: HubIdentity, hlc: int, key: str, value: object | None
-) -> None:
-    """Log one register change with the next sequence number and apply it last-writer-wins."""
-    seq = int(
-        conn.execute(
-            "UPDATE hub SET last_seq = last_seq + 1, hlc_floor = max(hlc_floor, ?)"
-            " RETURNING last_seq",
-            (hlc,),
-        ).fetchone()[0]
-    )
-    text = None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
-    conn.execute(
-        "INSERT INTO register_changes (origin_hub, epoch, seq, register_key, value, hlc)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (hub.hub_id, hub.epoch, seq, key, text, hlc),
-    )
-    conn.execute(
-        "INSERT INTO registers (register_key, value, hlc, origin_hub) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (register_key) DO UPDATE SET value = excluded.value, hlc = excluded.hlc,"
-        " origin_hub = excluded.origin_hub WHERE excluded.hlc > registers.hlc"
-        " OR (excluded.hlc = registers.hlc AND excluded.origin_hub > registers.origin_hub)",
-        (key, text, hlc, hub.hub_id),
-    )
 
 
 def _rehash(conn: sqlite3.Connection, where: str, value: str) -> None:
