@@ -8,6 +8,10 @@ in_root() { chroot "$root" "$@"; }
 cp -a "$HUBD_HERE/overlay/." "$root/"
 install -m 0644 "$HUBD_ROOT/systemd/hubd.service" "$HUBD_ROOT/systemd/hubd-firstboot.service" \
   "$root/etc/systemd/system/"
+# The USB stick helper (docs/usb.md): a socket-activated root helper that mounts sticks for hubd.
+install -m 0644 "$HUBD_ROOT/systemd/hubd-stick.socket" "$HUBD_ROOT/systemd/hubd-stick@.service" \
+  "$root/etc/systemd/system/"
+install -D -m 0644 "$HUBD_ROOT/systemd/85-hubd-stick.rules" "$root/etc/udev/rules.d/85-hubd-stick.rules"
 install -m 0644 "$HUBD_ROOT/systemd/sysusers.d/hubd.conf" "$root/usr/lib/sysusers.d/hubd.conf"
 install -m 0644 "$HUBD_ROOT/systemd/tmpfiles.d/hubd.conf" "$root/usr/lib/tmpfiles.d/hubd.conf"
 install -D -m 0644 "$HUBD_ROOT/docs/appliance.md" "$root/usr/share/doc/learning-hub/appliance.md"
@@ -67,8 +71,8 @@ printf '127.0.0.1\tlocalhost\n127.0.1.1\thub hub.lan\n' > "$root/etc/hosts"
 
 # Units: the hub, its first boot, the network, the access point, DHCP/DNS, SSH.
 in_root systemctl unmask hostapd.service
-in_root systemctl enable hubd.service hubd-firstboot.service systemd-networkd.service \
-  hostapd.service dnsmasq.service ssh.service
+in_root systemctl enable hubd.service hubd-firstboot.service hubd-stick.socket \
+  systemd-networkd.service hostapd.service dnsmasq.service ssh.service
 # Booting must not wait for a network that a classroom does not have.
 in_root systemctl mask systemd-networkd-wait-online.service
 
