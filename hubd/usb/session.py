@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TypeVar, cast
 
-from hubd.bundle import BundleError, ReadPolicy, read_bundle
+from hubd.bundle import BundleError, IncompleteBundle, ReadPolicy, read_bundle
 from hubd.errors import HubError
 from hubd.usb import stick
+from hubd.usb.handled import HandledBundles
 from hubd.usb.stickfiles import StickFiles
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,30 +50,6 @@ class HubSide:
     handled: HandledBundles
     monotonic: Callable[[], float]
     wall_ms: Callable[[], int]
-
-
-class HandledBundles:
-    """Bundle ids this hub has applied or refused for good, so a stick is not re-read each visit."""
-
-    def __init__(self, path: Path, keep: int = 5000) -> None:
-        self._path = path
-        self._keep = keep
-        try:
-            loaded = json.loads(path.read_text())
-            self._ids: dict[str, str] = dict(loaded) if isinstance(loaded, dict) else {}
-        except (OSError, ValueError):
-            self._ids = {}
-
-    def __contains__(self, bundle_id: object) -> bool:
-        return bundle_id in self._ids
-
-    def add(self, bundle_id: str, outcome: str) -> None:
-        self._ids[bundle_id] = outcome
-        while len(self._ids) > self._keep:
-            self._ids.pop(next(iter(self._ids)))
-        tmp = self._path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self._ids))
-        tmp.replace(self._path)
 
 
 class StickFailed(Exception):
@@ -155,7 +132,8 @@ def _replace_small(files: StickFiles, rel: str, data: bytes) -> None:
 async def read_incoming(s: Session) -> None:
     """Verify, copy and apply every bundle on the stick for all hubs or for this one."""
     s.report("reading", "")
-    peeks = await s.io(lambda: _incoming(s.files, s.hub, s.problems))
+    found = await s.io(lambda: _incoming(s.files, s.hub, s.problems))
+    peeks = [p for p in found if not await s.hub.handled.skip(p.bundle_id, p.fingerprint)]
     if not peeks:
         return
     if s.hub.policy is None:
@@ -175,11 +153,12 @@ def _incoming(files: StickFiles, hub: HubSide, problems: list[str]) -> list[stic
         if "manifest.sig" not in {n for n, _ in files.list_dir(rel)}:
             continue  # an unfinished write: ignored
         data = files.read_small(f"{rel}/manifest.json", stick.MAX_SMALL_FILE)
-        peek = None if data is None else stick.peek_manifest(rel, data)
+        signature = files.read_small(f"{rel}/manifest.sig", stick.MAX_SMALL_FILE)
+        peek = None if data is None else stick.peek_manifest(rel, data, signature or b"")
         if peek is None:
             problems.append(f"The bundle {name} on the stick is damaged; it was not applied.")
             continue
-        if stick.for_this_hub(peek, hub.hub_id) and peek.bundle_id not in hub.handled:
+        if stick.for_this_hub(peek, hub.hub_id):
             found.append(peek)
     return found
 
@@ -225,9 +204,11 @@ async def _apply_one(s: Session, peek: stick.Peek, policy: ReadPolicy) -> None:
             verified = await s.io(
                 lambda: read_bundle(_StickSource(s, peek.folder), work, policy, check_payload=False)
             )
+        except IncompleteBundle:
+            return  # its signature vanished since the peek: an unfinished write, ignored
         except BundleError as exc:
             s.problems.append(f"Bundle {name} was refused: {exc.reason}")
-            s.hub.handled.add(peek.bundle_id, "refused")
+            await s.hub.handled.refused(peek.bundle_id, peek.fingerprint, peek.kind, exc.code)
             return
         applier = s.hub.appliers.get(verified.manifest.kind)
         if applier is None:
@@ -236,10 +217,11 @@ async def _apply_one(s: Session, peek: stick.Peek, policy: ReadPolicy) -> None:
         s.report("applying", "")
         try:
             s.results.append(await applier(verified.folder))
-            s.hub.handled.add(peek.bundle_id, "applied")
         except HubError as exc:
             s.problems.append(f"Bundle {name} was not applied: {exc.message}")
-            s.hub.handled.add(peek.bundle_id, "refused")
+            await s.hub.handled.refused(peek.bundle_id, peek.fingerprint, peek.kind, exc.code)
+        else:
+            await s.hub.handled.applied(peek.bundle_id, peek.fingerprint, peek.kind)
         s.report("reading", "")
     finally:
         await asyncio.to_thread(shutil.rmtree, work, True)

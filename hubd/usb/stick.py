@@ -17,6 +17,7 @@ are unfinished writes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -63,10 +64,13 @@ class Peek:
     sequence: int
     bundle_id: str
     size: int
+    fingerprint: str = ""  # sha256 over the manifest and signature bytes ("" when not read)
 
 
-def peek_manifest(folder: str, data: bytes) -> Peek | None:
-    """Read the few fields a session needs to decide whether to look closer; None if garbled."""
+def peek_manifest(folder: str, data: bytes, signature: bytes | None = None) -> Peek | None:
+    """Read the few fields a session needs to decide whether to look closer; None if garbled.
+
+    With the signature's bytes, the peek also carries the bundle's fingerprint."""
     try:
         doc = json.loads(data)
         parts = doc["parts"]
@@ -79,9 +83,19 @@ def peek_manifest(folder: str, data: bytes) -> Peek | None:
             sequence=int(doc["sequence"]),
             bundle_id=str(doc["id"]),
             size=sum(int(p["size"]) for p in parts),
+            fingerprint="" if signature is None else fingerprint(data, signature),
         )
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def fingerprint(manifest: bytes, signature: bytes) -> str:
+    """What names a bundle's exact signed bytes (its manifest lists every part's hash)."""
+    sha = hashlib.sha256()
+    for data in (manifest, signature):
+        sha.update(len(data).to_bytes(8, "big"))
+        sha.update(data)
+    return sha.hexdigest()
 
 
 def for_this_hub(peek: Peek, hub_id: str) -> bool:

@@ -24,16 +24,17 @@ from hubd.sync_session import (
 )
 from hubd.usb import stick
 from hubd.usb.devices import BlockDevice
+from hubd.usb.handled import StoreHandledBundles, import_old_record
 from hubd.usb.monitor import StickWatcher, UeventSignal
 from hubd.usb.mounter import HelperMounter, Mounter
 from hubd.usb.service import SignalHook, StickService
-from hubd.usb.session import Applier, HandledBundles, HubSide, Producer
+from hubd.usb.session import Applier, HubSide, Producer
 from hubd.usb.status import StickBoard
 from hubd.web import keys
 
 _LOGGER = logging.getLogger(__name__)
 WORK_FOLDER = "usb-work"
-HANDLED_FILE = "usb-handled.json"
+OLD_HANDLED_FILE = "usb-handled.json"  # before schema 30: carried into the database once
 # One visit's progress bundle at most: ~1.8 million events at ~37 bytes each, and a stick on a
 # route of ten hubs still needs only a fraction of a small stick. A stick without room for it
 # is refused with "the stick is full" before anything is written.
@@ -130,7 +131,7 @@ def hub_side(app: web.Application) -> HubSide:
         work_dir=config.data_dir / WORK_FOLDER,
         appliers=appliers,
         producers=producers,
-        handled=HandledBundles(config.data_dir / HANDLED_FILE),
+        handled=StoreHandledBundles(app[keys.STORE]),
         monotonic=deps.monotonic,
         wall_ms=deps.wall_ms,
     )
@@ -145,6 +146,7 @@ async def usb_context(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     await asyncio.to_thread(shutil.rmtree, config.data_dir / WORK_FOLDER, True)
+    await import_old_record(app[keys.STORE], config.data_dir / OLD_HANDLED_FILE)
     mounter = make_mounter(app)
     hook = SignalHook(config.usb.signal_command)
     board.listeners.append(hook)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+import pytest
+
 from hubd.bundle import write_enrolment
+from hubd.storage.store import Store
 from hubd.usb import stick
-from hubd.usb.session import STEPS, HandledBundles, HubSide, Session, StickFailed
+from hubd.usb.handled import StoreHandledBundles
+from hubd.usb.session import STEPS, HubSide, Session, StickFailed
 from hubd.usb.stickfiles import LocalStickFiles, StickFiles
 from tests.unit.bundle.bundlekit import Fleet
 
@@ -86,10 +90,11 @@ class FaultyFiles:
 
 @dataclass
 class FakeHub:
-    """A hub side whose appliers record what they applied."""
+    """A hub side on a real database whose appliers record what they applied."""
 
     fleet: Fleet
     data: Path
+    store: Store
     applied: list[str] = field(default_factory=list)
     name: str = "Escuela 14"
 
@@ -114,10 +119,29 @@ class FakeHub:
             work_dir=self.data / "work",
             appliers={"content": apply},
             producers=[enrol],
-            handled=HandledBundles(self.data / "handled.json"),
+            handled=StoreHandledBundles(self.store),
             monotonic=lambda: 0.0,
             wall_ms=lambda: 1_700_000_000_000,
         )
+
+
+MakeHub = Callable[[Path], Awaitable[FakeHub]]
+
+
+@pytest.fixture
+async def make_hub(fleet: Fleet) -> AsyncIterator[MakeHub]:
+    """Hubs, each on its own SQLite file, closed when the test ends."""
+    stores: list[Store] = []
+
+    async def make(data: Path) -> FakeHub:
+        data.mkdir(parents=True, exist_ok=True)
+        store = await Store.open(data / "hub.sqlite")
+        stores.append(store)
+        return FakeHub(fleet, data, store)
+
+    yield make
+    for store in stores:
+        await store.close()
 
 
 async def run_session(

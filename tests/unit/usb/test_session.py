@@ -9,7 +9,7 @@ from pathlib import Path
 from hubd.bundle import IncompleteBundle, read_bundle_folder
 from hubd.usb import stick
 from tests.unit.bundle.bundlekit import Fleet
-from tests.unit.usb.stickkit import FakeHub, FaultyFiles, committed_folders, local, run_session
+from tests.unit.usb.stickkit import FaultyFiles, MakeHub, committed_folders, local, run_session
 
 
 def stick_with_content(tmp_path: Path, fleet: Fleet) -> Path:
@@ -31,10 +31,10 @@ def outbox_is_whole(root: Path, fleet: Fleet, tmp_path: Path) -> list[str]:
 
 
 async def test_session_applies_content_writes_outbox_and_status(
-    tmp_path: Path, fleet: Fleet
+    tmp_path: Path, fleet: Fleet, make_hub: MakeHub
 ) -> None:
     root = stick_with_content(tmp_path, fleet)
-    hub = FakeHub(fleet, tmp_path / "hub")
+    hub = await make_hub(tmp_path / "hub")
     session, failure = await run_session(local(root), hub.side())
     assert failure is None, failure
     assert len(hub.applied) == 1, (session.problems, session.results)
@@ -50,15 +50,15 @@ async def test_session_applies_content_writes_outbox_and_status(
 
 
 async def test_a_pull_at_every_step_leaves_hub_and_stick_whole_and_the_next_visit_finishes(
-    tmp_path: Path, fleet: Fleet
+    tmp_path: Path, fleet: Fleet, make_hub: MakeHub
 ) -> None:
     clean = FaultyFiles(local(stick_with_content(tmp_path / "clean", fleet)))
-    await run_session(clean, FakeHub(fleet, tmp_path / "clean-hub").side())
+    await run_session(clean, (await make_hub(tmp_path / "clean-hub")).side())
     assert clean.ops > 30, clean.log
     for fail_at in range(1, clean.ops + 1):
         case = tmp_path / f"case-{fail_at}"
         root = stick_with_content(case, fleet)
-        hub = FakeHub(fleet, case / "hub")
+        hub = await make_hub(case / "hub")
         faulty = FaultyFiles(local(root), fail_at=fail_at)
         _, failure = await run_session(faulty, hub.side())
         assert failure is not None and "pulled out" in failure, (fail_at, faulty.log[-1])
@@ -72,11 +72,14 @@ async def test_a_pull_at_every_step_leaves_hub_and_stick_whole_and_the_next_visi
         leftovers = [p.name for p in (root / stick.outbox(fleet.hub.key_id)).iterdir()]
         assert len(leftovers) == 1, (fail_at, faulty.log[-1], leftovers)
         assert "Done." in (root / stick.STATUS_FILE).read_text()
+        await hub.store.close()
 
 
-async def test_full_stick_says_so_and_keeps_what_it_had(tmp_path: Path, fleet: Fleet) -> None:
+async def test_full_stick_says_so_and_keeps_what_it_had(
+    tmp_path: Path, fleet: Fleet, make_hub: MakeHub
+) -> None:
     root = stick_with_content(tmp_path, fleet)
-    hub = FakeHub(fleet, tmp_path / "hub")
+    hub = await make_hub(tmp_path / "hub")
     files = FaultyFiles(local(root))
     files.free_bytes = lambda: 1000  # type: ignore[method-assign]
     _session, failure = await run_session(files, hub.side())
@@ -84,22 +87,26 @@ async def test_full_stick_says_so_and_keeps_what_it_had(tmp_path: Path, fleet: F
     assert len(hub.applied) == 1, "what the stick brought was still installed"
 
 
-async def test_no_space_mid_write_is_reported_as_full(tmp_path: Path, fleet: Fleet) -> None:
+async def test_no_space_mid_write_is_reported_as_full(
+    tmp_path: Path, fleet: Fleet, make_hub: MakeHub
+) -> None:
     root = stick_with_content(tmp_path, fleet)
     clean = FaultyFiles(local(root))
-    await run_session(clean, FakeHub(fleet, tmp_path / "h0").side())
+    await run_session(clean, (await make_hub(tmp_path / "h0")).side())
     first_write = next(
         i for i, op in enumerate(clean.log, 1) if op.startswith("write") and "out" in op
     )
     root2 = stick_with_content(tmp_path / "b", fleet)
     faulty = FaultyFiles(local(root2), fail_at=first_write, error=errno.ENOSPC)
-    _, failure = await run_session(faulty, FakeHub(fleet, tmp_path / "h1").side())
+    _, failure = await run_session(faulty, (await make_hub(tmp_path / "h1")).side())
     assert failure is not None and "full" in failure
 
 
-async def test_read_only_stick_still_brings_courses_in(tmp_path: Path, fleet: Fleet) -> None:
+async def test_read_only_stick_still_brings_courses_in(
+    tmp_path: Path, fleet: Fleet, make_hub: MakeHub
+) -> None:
     root = stick_with_content(tmp_path, fleet)
-    hub = FakeHub(fleet, tmp_path / "hub")
+    hub = await make_hub(tmp_path / "hub")
     session, failure = await run_session(local(root), hub.side(), read_only=True)
     assert failure is None
     assert len(hub.applied) == 1
@@ -107,17 +114,19 @@ async def test_read_only_stick_still_brings_courses_in(tmp_path: Path, fleet: Fl
     assert not (root / stick.OUTBOXES).exists()
 
 
-async def test_another_fleets_stick_is_left_alone(tmp_path: Path, fleet: Fleet) -> None:
+async def test_another_fleets_stick_is_left_alone(
+    tmp_path: Path, fleet: Fleet, make_hub: MakeHub
+) -> None:
     root = stick_with_content(tmp_path, fleet)
     (root / stick.FLEET_FILE).write_text("otra-red\n")
-    hub = FakeHub(fleet, tmp_path / "hub")
+    hub = await make_hub(tmp_path / "hub")
     _, failure = await run_session(local(root), hub.side())
     assert failure is not None and "another programme (otra-red)" in failure
     assert hub.applied == [] and not (root / stick.OUTBOXES).exists()
 
 
 async def test_hostile_and_foreign_bundles_are_refused_in_plain_words(
-    tmp_path: Path, fleet: Fleet
+    tmp_path: Path, fleet: Fleet, make_hub: MakeHub
 ) -> None:
     root = stick_with_content(tmp_path, fleet)
     inbox = root / stick.INBOX
@@ -136,7 +145,7 @@ async def test_hostile_and_foreign_bundles_are_refused_in_plain_words(
     shutil.copytree(fleet.content_bundle(sequence=7), inbox / "cont-7-eeee.tmp")
     # A reply for another hub is not this hub's business.
     shutil.copytree(fleet.reply_bundle(recipient=fleet.other_hub), inbox / "repl-1-ffff")
-    hub = FakeHub(fleet, tmp_path / "hub")
+    hub = await make_hub(tmp_path / "hub")
     session, failure = await run_session(local(root), hub.side())
     assert failure is None
     assert len(hub.applied) == 1
@@ -149,7 +158,7 @@ async def test_hostile_and_foreign_bundles_are_refused_in_plain_words(
 
 
 async def test_ten_thousand_unrelated_files_do_not_slow_the_session(
-    tmp_path: Path, fleet: Fleet
+    tmp_path: Path, fleet: Fleet, make_hub: MakeHub
 ) -> None:
     root = stick_with_content(tmp_path, fleet)
     photos = root / "DCIM"
@@ -157,7 +166,7 @@ async def test_ten_thousand_unrelated_files_do_not_slow_the_session(
     for i in range(10_000):
         (photos / f"IMG_{i:05d}.JPG").write_bytes(b"x")
     files = FaultyFiles(local(root))
-    _, failure = await run_session(files, FakeHub(fleet, tmp_path / "hub").side())
+    _, failure = await run_session(files, (await make_hub(tmp_path / "hub")).side())
     assert failure is None
     assert not any("DCIM" in op for op in files.log), "only the hub's own folder is read"
 
