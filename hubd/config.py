@@ -79,6 +79,14 @@ class UsbSection:
 
 
 @dataclass(frozen=True, slots=True)
+class OnlineSection:
+    central_url: str = ""
+    check_seconds: float = 60.0
+    max_pause_seconds: float = 3600.0
+    interval_seconds: float = 900.0
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingSection:
     level: str = "INFO"
 
@@ -94,6 +102,7 @@ class Config:
     usb: UsbSection = field(default_factory=UsbSection)
     discovery: DiscoverySection = field(default_factory=DiscoverySection)
     portal: PortalSection = field(default_factory=PortalSection)
+    online: OnlineSection = field(default_factory=OnlineSection)
 
     @property
     def data_dir(self) -> Path:
@@ -118,6 +127,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "discovery": DiscoverySection,
     "portal": PortalSection,
     "usb": UsbSection,
+    "online": OnlineSection,
 }
 
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR"}
@@ -221,6 +231,7 @@ def _validate(config: Config) -> None:
         raise ConfigError("Setting usb.mounter = command needs usb.helper_command.")
     if not 0 <= config.usb.debounce_seconds <= 30:
         raise ConfigError("Setting usb.debounce_seconds must be between 0 and 30.")
+    _validate_online(config.online)
     if config.logging.level.upper() not in _LOG_LEVELS:
         levels = ", ".join(sorted(_LOG_LEVELS))
         raise ConfigError(f"Setting logging.level must be one of {levels}.")
@@ -243,6 +254,24 @@ def _validate_discovery(discovery: DiscoverySection) -> None:
                 ) from None
     if not 0.1 <= discovery.address_check_seconds <= 3600:
         raise ConfigError("Setting discovery.address_check_seconds must be between 0.1 and 3600.")
+
+
+def _validate_online(online: OnlineSection) -> None:
+    url = online.central_url
+    if url and not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", url):
+        raise ConfigError(
+            "Setting online.central_url must be empty (no online sync) or central's address, "
+            f"such as 'https://central.example/', not {url!r}."
+        )
+    if not 0.01 <= online.check_seconds <= 86400:
+        raise ConfigError("Setting online.check_seconds must be between 0.01 and 86400.")
+    if not online.check_seconds <= online.max_pause_seconds <= 7 * 86400:
+        raise ConfigError(
+            "Setting online.max_pause_seconds must be at least online.check_seconds and at "
+            "most 604800 (a week)."
+        )
+    if not 0.01 <= online.interval_seconds <= 7 * 86400:
+        raise ConfigError("Setting online.interval_seconds must be between 0.01 and 604800.")
 
 
 def load_config(path: Path) -> Config:

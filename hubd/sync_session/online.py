@@ -18,7 +18,7 @@ from pathlib import Path
 
 import aiohttp
 
-from hubd.bundle import ReadPolicy, iter_bundle_stream, read_bundle_stream
+from hubd.bundle import ReadPolicy, iter_bundle_stream, read_bundle_stream, write_enrolment
 from hubd.errors import HubError
 from hubd.sync_session.context import HubSync
 from hubd.sync_session.progress_out import write_progress_bundle
@@ -78,6 +78,44 @@ async def sync_online(
                 await sleep(pause)
                 pause *= 2
         raise AssertionError("unreachable")
+    finally:
+        await asyncio.to_thread(shutil.rmtree, work, True)
+
+
+async def ask_to_join(hub: HubSync, session: aiohttp.ClientSession, central_url: str) -> str:
+    """Send this hub's request to join (an ``enrol`` bundle) to central; returns central's words.
+
+    Asking again is harmless: central answers that the hub had already asked. Raises
+    CentralUnreachable when central does not answer and CentralRefused when it refuses."""
+    work = hub.config.data_dir / WORK_FOLDER / secrets.token_hex(6)
+    await asyncio.to_thread(work.mkdir, parents=True)
+    try:
+        await asyncio.to_thread(
+            write_enrolment,
+            hub.keys,
+            work / "enrol",
+            fleet=hub.trust().fleet,
+            hub_name=hub.identity.name,
+        )
+        chunks = iter_bundle_stream(work / "enrol")
+
+        async def stream() -> AsyncIterator[bytes]:
+            while chunk := await asyncio.to_thread(next, chunks, b""):
+                yield chunk
+
+        url = central_url.rstrip("/") + "/api/v1/enrol"
+        try:
+            async with session.post(url, data=stream()) as response:
+                detail = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            _LOGGER.warning("Request to join not delivered to central: %s", exc)
+            raise CentralUnreachable(
+                "The online database did not answer; the hub will try again later."
+            ) from None
+        if response.status != 202 or not isinstance(detail, dict):
+            message = detail.get("error", {}).get("message", "") if isinstance(detail, dict) else ""
+            raise CentralRefused(message or f"Central refused the request ({response.status}).")
+        return str(detail.get("enrolment", ""))
     finally:
         await asyncio.to_thread(shutil.rmtree, work, True)
 

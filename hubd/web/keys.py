@@ -14,12 +14,14 @@ from hubd.discovery.service import HubDiscovery
 from hubd.storage.identity import HubIdentity
 from hubd.storage.store import Store
 from hubd.sync.hlc import HybridClock
+from hubd.sync_session.online_service import OnlineSync
 from hubd.usb.monitor import StickWatcher
 from hubd.usb.service import StickService
 from hubd.usb.status import StickBoard
 from hubd.web.admin.secret_hasher import SecretHasher
 from hubd.web.i18n import Catalogues
 from hubd.web.session_cache import SessionCache
+from hubd.web.static_files import StaticFiles
 
 CONFIG = web.AppKey("config", Config)
 DEPS = web.AppKey("deps", Deps)
@@ -32,6 +34,7 @@ TEMPLATES = web.AppKey("templates", jinja2.Environment)
 STARTED_AT = web.AppKey("started_at", float)
 SESSIONS = web.AppKey("sessions", SessionCache)
 CATALOGUES = web.AppKey("catalogues", Catalogues)
+STATIC = web.AppKey("static_files", StaticFiles)
 SIGNIN_LIMITER = web.AppKey("signin_limiter", AttemptLimiter)
 STAFF_LIMITER = web.AppKey("staff_limiter", AttemptLimiter)
 SECRET_HASHER = web.AppKey("secret_hasher", SecretHasher)
@@ -40,3 +43,5 @@ DISCOVERY = web.AppKey("discovery", HubDiscovery)
 STICKS = web.AppKey("sticks", StickBoard)
 STICK_SERVICE = web.AppKey("stick_service", StickService)
 STICK_WATCHER = web.AppKey("stick_watcher", StickWatcher)
+# Only while online sync is on (`online.central_url`): read it with app.get(ONLINE_SYNC).
+ONLINE_SYNC = web.AppKey("online_sync", OnlineSync)

@@ -13,7 +13,7 @@ from hubd.sync.hlc import pack, unpack
 from hubd.web import keys
 from hubd.web.admin import report_tables
 from hubd.web.admin.guard import current_staff
-from hubd.web.admin.period import hlc_day, period_from
+from hubd.web.admin.period import hlc_day, period_from, utc_offset_ms
 from hubd.web.admin.tables import Column, Table, pick
 from hubd.web.render import render
 
@@ -53,6 +53,13 @@ def _uptime(seconds: float) -> str:
     return str(dt.timedelta(seconds=int(seconds)))
 
 
+def _when(request: web.Request, hlc: int) -> str:
+    """Day and time (hub's time zone) of a hybrid clock time."""
+    ms = unpack(hlc)[0] + utc_offset_ms()
+    clock = dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%H:%M")
+    return f"{hlc_day(request, hlc)} {clock}"
+
+
 @routes.get("/admin/hub")
 async def hub_page(request: web.Request) -> web.Response:
     app = request.app
@@ -76,8 +83,12 @@ async def hub_page(request: web.Request) -> web.Response:
     download = pick(request, [table])
     if download is not None:
         return download
+    online = app.get(keys.ONLINE_SYNC)
+    online_last = online.last if online else None
     return render(
-        request, "admin/hub.html", staff=current_staff(request), table=table,
+        request, "admin/hub.html", online_on=online is not None, online=online_last,
+        online_when=_when(request, online_last.hlc) if online_last else "",
+        staff=current_staff(request), table=table,
         version=hubd.__version__, uptime=_uptime(app[keys.DEPS].monotonic() - app[keys.STARTED_AT]),
         used=_size(request, disk.used), free=_size(request, disk.free),
         total=_size(request, disk.total), database=_size(request, database),
