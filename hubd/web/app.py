@@ -24,7 +24,7 @@ from hubd.storage.store import Store
 from hubd.sync.hlc import HybridClock
 from hubd.sync_session.online_wiring import online_sync_context
 from hubd.usb import wiring as usb
-from hubd.web import api, captive, keys, media
+from hubd.web import api, captive, keys, media, static_files
 from hubd.web.admin import setup as admin_pages
 from hubd.web.errors import Handler, error_middleware
 from hubd.web.i18n import Catalogues
@@ -46,7 +46,9 @@ def create_app(config: Config, deps: Deps | None = None) -> web.Application:
     app[keys.DEPS] = deps
     app[keys.CLOCK] = HybridClock()
     app[keys.BLOBS] = BlobStore(config.blobs_dir)
+    app[keys.STATIC] = static_files.StaticFiles(webui_dir() / "static")
     app[keys.TEMPLATES] = make_templates()
+    app[keys.TEMPLATES].globals["static_url"] = app[keys.STATIC].url
     app[keys.STARTED_AT] = deps.monotonic()
     app[keys.SESSIONS] = SessionCache(deps.monotonic)
     app[keys.CATALOGUES] = Catalogues(webui_dir() / "locale")
@@ -66,7 +68,7 @@ def create_app(config: Config, deps: Deps | None = None) -> web.Application:
     app.add_routes(signin.routes)
     app.add_routes(media.routes)
     admin_pages.install(app)
-    app.router.add_static("/static", webui_dir() / "static", name="static")
+    static_files.install(app, app[keys.STATIC])
     return app
 
 
@@ -76,6 +78,8 @@ def make_templates() -> jinja2.Environment:
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
         undefined=jinja2.StrictUndefined,
+        # Templates ship inside the package and change only with it: no stat() per page.
+        auto_reload=False,
     )
     env.globals["hub_name"] = "Learning Hub"
     # Each page gets its reader's catalogue (hubd/web/render.py); this only makes {% trans %}

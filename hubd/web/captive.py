@@ -143,15 +143,33 @@ def portal_url(config: Config) -> str:
 
 def install(app: web.Application) -> None:
     """Put the portal in front of every route (call in create_app, before startup)."""
+    app[keys.HUB_HOST_NAMES] = hub_host_names(app[keys.CONFIG])
     app.middlewares.append(captive_portal)
+
+
+# Host headers already found to name the hub: every request of a classroom carries one of the
+# same few, so the answer is remembered rather than worked out (with an IP parse) each time.
+_HUB_HOSTS_SEEN: dict[tuple[frozenset[str], str], bool] = {}
+_HUB_HOSTS_SEEN_MAX = 256
+
+
+def _names_hub(host_header: str | None, hub_names: frozenset[str]) -> bool:
+    key = (hub_names, host_header or "")
+    known = _HUB_HOSTS_SEEN.get(key)
+    if known is None:
+        known = is_hub_host(request_host_name(host_header), hub_names)
+        if len(_HUB_HOSTS_SEEN) >= _HUB_HOSTS_SEEN_MAX:
+            _HUB_HOSTS_SEEN.clear()  # a flood of made-up names only costs the IP parse again
+        _HUB_HOSTS_SEEN[key] = known
+    return known
 
 
 @web.middleware
 async def captive_portal(request: web.Request, handler: Handler) -> web.StreamResponse:
     config = request.app[keys.CONFIG]
-    host = request_host_name(request.headers.get("Host"))
-    if is_hub_host(host, hub_host_names(config)):
+    if _names_hub(request.headers.get("Host"), request.app[keys.HUB_HOST_NAMES]):
         return await handler(request)
+    host = request_host_name(request.headers.get("Host"))
     check = find_check(host, request.path, request.headers.get("User-Agent", ""))
     enabled = config.portal.enabled
     if check is not None:

@@ -94,24 +94,43 @@ class Catalogues:
                 else:
                     merged.add_fallback(translations)
             self._translations[code] = merged or gettext.NullTranslations()
+        self._functions: dict[str, dict[str, Callable[..., Any]]] = {}
 
     def get(self, code: str) -> gettext.NullTranslations:
         return self._translations.get(code) or self._translations[DEFAULT_LANGUAGE]
 
     def template_functions(self, code: str) -> dict[str, Callable[..., Any]]:
-        """gettext/ngettext for Jinja, new-style: `_("Hello %(name)s", name=x)`, escaped."""
-        translations = self.get(code)
+        """gettext/ngettext for Jinja, new-style: `_("Hello %(name)s", name=x)`, escaped.
 
-        def gettext_(message: str, **variables: Any) -> Markup:
+        Made once per language: a page calls `_()` a dozen times, and the same messages are
+        asked for on every page, so each translated message is kept as Markup once made.
+        """
+        functions = self._functions.get(code)
+        if functions is None:
+            functions = self._functions[code] = _template_functions(self.get(code))
+        return functions
+
+
+_KEPT_MESSAGES = 4096  # far more than the interface has; a bound all the same
+
+
+def _template_functions(translations: gettext.NullTranslations) -> dict[str, Callable[..., Any]]:
+    made: dict[str, Markup] = {}
+
+    def gettext_(message: str, **variables: Any) -> Markup:
+        text = made.get(message)
+        if text is None:
             # Catalogues ship with hubd and are reviewed like templates; variables are escaped.
             text = Markup(translations.gettext(message))  # noqa: S704
-            return text % variables if variables else text
+            if len(made) < _KEPT_MESSAGES:
+                made[message] = text
+        return text % variables if variables else text
 
-        def ngettext_(singular: str, plural: str, num: int, **variables: Any) -> Markup:
-            variables.setdefault("num", num)
-            return Markup(translations.ngettext(singular, plural, num)) % variables  # noqa: S704
+    def ngettext_(singular: str, plural: str, num: int, **variables: Any) -> Markup:
+        variables.setdefault("num", num)
+        return Markup(translations.ngettext(singular, plural, num)) % variables  # noqa: S704
 
-        return {"_": gettext_, "gettext": gettext_, "ngettext": ngettext_}
+    return {"_": gettext_, "gettext": gettext_, "ngettext": ngettext_}
 
 
 def negotiate(

@@ -21,6 +21,7 @@ from hubd.usb.status import StickBoard
 from hubd.web.admin.secret_hasher import SecretHasher
 from hubd.web.i18n import Catalogues
 from hubd.web.session_cache import SessionCache
+from hubd.web.static_files import StaticFiles
 
 CONFIG = web.AppKey("config", Config)
 DEPS = web.AppKey("deps", Deps)
@@ -33,6 +34,9 @@ TEMPLATES = web.AppKey("templates", jinja2.Environment)
 STARTED_AT = web.AppKey("started_at", float)
 SESSIONS = web.AppKey("sessions", SessionCache)
 CATALOGUES = web.AppKey("catalogues", Catalogues)
+STATIC = web.AppKey("static_files", StaticFiles)
+# The names under which browsers reach the hub itself (hubd/web/captive.py).
+HUB_HOST_NAMES = web.AppKey("hub_host_names", frozenset[str])
 SIGNIN_LIMITER = web.AppKey("signin_limiter", AttemptLimiter)
 STAFF_LIMITER = web.AppKey("staff_limiter", AttemptLimiter)
 SECRET_HASHER = web.AppKey("secret_hasher", SecretHasher)

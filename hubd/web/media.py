@@ -1,8 +1,16 @@
-"""Course files: served from the blob store with HTTP Range and sendfile."""
+"""Course files: served from the blob store with HTTP Range and sendfile.
+
+Small files a classroom asks for again and again (captions, lesson text, quiz files) are kept
+in memory by their sha256 and answered without opening a file in a thread; a Range request
+and anything large still goes through sendfile.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import mimetypes
+from collections import OrderedDict
 from pathlib import PurePosixPath
 
 from aiohttp import web
@@ -12,6 +20,7 @@ from hubd.errors import CoursePackageError, NotFound
 from hubd.storage import catalogue
 from hubd.web import keys
 
+_LOGGER = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 _TYPES = {
@@ -34,6 +43,8 @@ _TYPES = {
 }
 # Documents that can run script: they only ever run sandboxed, in an opaque origin, so lesson
 # code cannot read the hub's cookies or call its API even when opened outside the iframe.
+_SMALL_FILE_BYTES = 64 * 1024
+_KEPT_BYTES = 8 * 1024 * 1024
 _ACTIVE = {"text/html", "image/svg+xml", "application/xhtml+xml", "text/xml", "application/xml"}
 
 
@@ -67,4 +78,48 @@ async def course_file(request: web.Request) -> web.StreamResponse:
     }
     if ctype.split(";")[0] in _ACTIVE:
         headers["Content-Security-Policy"] = "sandbox allow-scripts"
-    return web.FileResponse(blob, headers=headers)
+    if found.size > _SMALL_FILE_BYTES or "Range" in request.headers:
+        return web.FileResponse(blob, headers=headers)
+    # The content's hash is the perfect validator: the same path in a new version is a new blob.
+    headers["ETag"] = f'"{found.sha256}"'
+    headers["Accept-Ranges"] = "bytes"
+    if headers["ETag"] in request.headers.get("If-None-Match", ""):
+        del headers["Content-Type"]
+        return web.Response(status=304, headers=headers)
+    body = _kept.get(found.sha256)
+    if body is None:
+        try:
+            body = await asyncio.to_thread(blob.read_bytes)
+        except OSError:
+            _LOGGER.error("Course file %s of %s is missing from the blob store", path, course_id)
+            raise NotFound("This lesson's file is missing from the hub.") from None
+        _kept.put(found.sha256, body)
+    return web.Response(body=body, headers=headers)
+
+
+class KeptFiles:
+    """Bytes of small course files by sha256, least recently used dropped past a byte budget."""
+
+    def __init__(self, budget: int) -> None:
+        self._budget = budget
+        self._size = 0
+        self._entries: OrderedDict[str, bytes] = OrderedDict()
+
+    def get(self, sha256: str) -> bytes | None:
+        body = self._entries.get(sha256)
+        if body is not None:
+            self._entries.move_to_end(sha256)
+        return body
+
+    def put(self, sha256: str, body: bytes) -> None:
+        if sha256 in self._entries:
+            return
+        self._entries[sha256] = body
+        self._size += len(body)
+        while self._size > self._budget:
+            _, dropped = self._entries.popitem(last=False)
+            self._size -= len(dropped)
+
+
+# Shared by every app in the process, which is safe because the key is the content itself.
+_kept = KeptFiles(_KEPT_BYTES)
