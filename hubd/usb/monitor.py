@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol, cast
 
 import pyudev
 
@@ -36,36 +37,73 @@ Prober = Callable[[BlockDevice], Awaitable[tuple[str, str]]]
 ChangeHandler = Callable[[Change], Awaitable[None]]
 
 
+class EventMonitor(Protocol):
+    """What the signal needs of a pyudev monitor (tests hand in an error-injecting one)."""
+
+    def fileno(self) -> int: ...
+
+    def poll(self, timeout: float | None = None) -> object | None: ...
+
+
+def open_monitor(source: str) -> EventMonitor:
+    """A started pyudev monitor of block-device events from ``source`` ("udev" or "kernel")."""
+    monitor = pyudev.Monitor.from_netlink(pyudev.Context(), source=source)
+    monitor.filter_by("block")
+    monitor.start()
+    return cast(EventMonitor, monitor)
+
+
 class UeventSignal:
     """A pyudev monitor whose socket is on the loop; :attr:`changed` is set on any block uevent.
 
     With udevd running it listens to udev's events (which carry ``ID_FS_TYPE`` and come after
-    the device node is ready); without it, to the kernel's own.
+    the device node is ready); without it, to the kernel's own. When reading events fails (the
+    kernel drops events when the socket's buffer overflows: ``ENOBUFS``) the signal takes its
+    socket off the loop, sets :attr:`broken` and :attr:`changed`: the watcher opens a new
+    monitor and scans everything again.
     """
 
-    def __init__(self, source: str | None = None) -> None:
+    def __init__(
+        self,
+        source: str | None = None,
+        opener: Callable[[str], EventMonitor] = open_monitor,
+    ) -> None:
         self.source = source or ("udev" if UDEV_CONTROL.exists() else "kernel")
         self.changed = asyncio.Event()
         self.events = 0
-        self._monitor: pyudev.Monitor | None = None
+        self.errors = 0
+        self.broken = False
+        self._opener = opener
+        self._monitor: EventMonitor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> None:
-        context = pyudev.Context()
-        monitor = pyudev.Monitor.from_netlink(context, source=self.source)
-        monitor.filter_by("block")
-        monitor.start()
+        monitor = self._opener(self.source)
         self._loop = asyncio.get_running_loop()
         self._loop.add_reader(monitor.fileno(), self._readable)
         self._monitor = monitor
+        self.broken = False
+
+    def restart(self) -> None:
+        """A fresh monitor in place of a failed one."""
+        self.close()
+        self.start()
 
     def _readable(self) -> None:
         monitor = self._monitor
         if monitor is None:
             return
         # Drain everything queued: one wake-up, one rescan.
-        while monitor.poll(timeout=0) is not None:
-            self.events += 1
+        try:
+            while monitor.poll(timeout=0) is not None:
+                self.events += 1
+        except OSError as exc:
+            self.errors += 1
+            _LOGGER.warning(
+                "USB event monitor failed (%s); it is restarted and sticks rescanned", exc
+            )
+            self.close()
+            self.broken = True
         self.changed.set()
 
     def close(self) -> None:
@@ -147,13 +185,16 @@ class StickWatcher:
         self._probed: dict[BlockDevice, tuple[str, str]] = {}
         self.present: frozenset[BlockDevice] = frozenset()
         self.scans = 0
+        self.started = False
 
     async def run(self) -> None:
         """Watch until cancelled: the monitor first, then a scan, then one scan per quiet spell."""
-        self._signal.start()
         try:
             while True:
                 try:
+                    if self._signal.broken or not self.started:
+                        self._signal.restart()  # the monitor before the scan: nothing missed
+                        self.started = True
                     await self.rescan()
                 except Exception:
                     _LOGGER.exception("Scanning for USB sticks failed; scanning again")

@@ -22,6 +22,11 @@ from hubd.usb.stickfiles import LocalStickFiles, StickFiles
 
 _LOGGER = logging.getLogger(__name__)
 LOG_EVERY = 5.0
+REMOVED_TOO_EARLY = (
+    'Removed too early: the stick was pulled out before "safe to remove". Nothing on this hub '
+    "was harmed; plug it in again to finish."
+)
+HUB_STOPPING = "The hub was stopping before it finished; plug the stick in again to finish."
 
 FilesFactory = Callable[[BlockDevice, "LocalStickFiles"], StickFiles]
 
@@ -44,28 +49,38 @@ class StickService:
         self._steps = steps
         self._files = files or (lambda _device, local: local)
         self._queue: asyncio.Queue[BlockDevice] = asyncio.Queue()
+        self._queued: set[BlockDevice] = set()
         self._current: tuple[BlockDevice, asyncio.Task[None]] | None = None
+        self._pulled: set[BlockDevice] = set()
         self.sessions = 0
 
     async def on_change(self, change: Change) -> None:
         """The watcher's callback: queue new sticks, cancel the session of a pulled one."""
         for device in change.removed:
-            if self._current is not None and self._current[0] == device:
-                _LOGGER.warning("Stick %s was removed during its sync", device.node)
-                self._current[1].cancel()
+            self._queued.discard(device)
             state = self.board.get(device.name)
-            if state is not None and state.phase not in BUSY:
+            current = self._current
+            if current is not None and current[0] == device and not current[1].done():
+                _LOGGER.warning("Stick %s was removed during its sync", device.node)
+                self._pulled.add(device)
+                current[1].cancel()
+            elif state is not None and (state.phase == "waiting" or state.phase not in BUSY):
                 self.board.set_phase(state, "removed")
         for device in sorted(change.added, key=lambda d: d.name):
+            ahead = self._current is not None or bool(self._queued)
             state = self.board.start(device.name, device.label, self._hub().monotonic())
-            if self._current is not None:
+            if ahead:
                 self.board.set_phase(state, "waiting")
+            self._queued.add(device)
             await self._queue.put(device)
 
     async def run(self) -> None:
         """Take sticks from the queue until cancelled."""
         while True:
             device = await self._queue.get()
+            if device not in self._queued:
+                continue  # pulled out while it waited for its turn
+            self._queued.discard(device)
             task = asyncio.create_task(self.sync(device), name=f"stick-{device.name}")
             self._current = (device, task)
             try:
@@ -78,6 +93,7 @@ class StickService:
                     raise
             finally:
                 self._current = None
+                self._pulled.discard(device)
 
     async def sync(self, device: BlockDevice) -> None:
         """Mount, run every step, write the outcome, unmount; never raises for a stick problem."""
@@ -120,13 +136,10 @@ class StickService:
             state.problems.append(exc.message)
             _LOGGER.warning("Stick %s could not be opened: %s", device.node, exc.message)
         except asyncio.CancelledError:
-            state.problems.append(
-                "The stick was removed before the hub finished. Nothing on this hub was harmed; "
-                "plug it in again to finish."
-            )
-            outcome = "failed"
-            await self._close(device, mounted is not None)
-            self._finish(state, outcome, hub.monotonic())
+            pulled = device in self._pulled
+            state.problems.append(REMOVED_TOO_EARLY if pulled else HUB_STOPPING)
+            await self._close(device, True)  # a mount may have been under way
+            self._finish(state, "failed", hub.monotonic(), REMOVED_TOO_EARLY if pulled else "")
             raise
         except Exception:
             _LOGGER.exception("Stick %s: unexpected failure", device.node)
@@ -143,7 +156,7 @@ class StickService:
         except MountError as exc:
             _LOGGER.warning("Stick %s could not be unmounted: %s", device.node, exc.message)
 
-    def _finish(self, state: StickState, outcome: str, now: float) -> None:
+    def _finish(self, state: StickState, outcome: str, now: float, message: str = "") -> None:
         state.finished = now
         state.progress.now = now
         if outcome == "done" and not state.problems:
@@ -151,7 +164,7 @@ class StickService:
         elif outcome == "done":
             self.board.set_phase(state, "done", "Done, with problems: safe to remove.")
         else:
-            self.board.set_phase(state, "failed")
+            self.board.set_phase(state, "failed", message)
         _LOGGER.info("Stick %s: %s after %.1f s", state.device, state.message, now - state.started)
 
 

@@ -18,10 +18,10 @@ import json
 import logging
 import secrets
 import shutil
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, TypeVar, cast
+from typing import Any, BinaryIO, TypeVar, cast
 
 from hubd.bundle import BundleError, IncompleteBundle, ReadPolicy, read_bundle
 from hubd.errors import HubError
@@ -215,16 +215,33 @@ async def _apply_one(s: Session, peek: stick.Peek, policy: ReadPolicy) -> None:
             s.results.append(f"Left on the stick: a {peek.kind} bundle this hub cannot use yet.")
             return
         s.report("applying", "")
-        try:
-            s.results.append(await applier(verified.folder))
-        except HubError as exc:
-            s.problems.append(f"Bundle {name} was not applied: {exc.message}")
-            await s.hub.handled.refused(peek.bundle_id, peek.fingerprint, peek.kind, exc.code)
-        else:
-            await s.hub.handled.applied(peek.bundle_id, peek.fingerprint, peek.kind)
+        await _not_cut_short(_apply_verified(s, peek, applier, verified.folder))
         s.report("reading", "")
     finally:
         await asyncio.to_thread(shutil.rmtree, work, True)
+
+
+async def _apply_verified(s: Session, peek: stick.Peek, applier: Applier, folder: Path) -> None:
+    name = peek.folder.rsplit("/", 1)[-1]
+    try:
+        s.results.append(await applier(folder))
+    except HubError as exc:
+        s.problems.append(f"Bundle {name} was not applied: {exc.message}")
+        await s.hub.handled.refused(peek.bundle_id, peek.fingerprint, peek.kind, exc.code)
+    else:
+        await s.hub.handled.applied(peek.bundle_id, peek.fingerprint, peek.kind)
+
+
+async def _not_cut_short(work: Coroutine[Any, Any, None]) -> None:
+    """Finish ``work`` even if the session is cancelled meanwhile (the stick was pulled): it
+    reads only the hub's own copy, and stopping halfway would leave the bundle applied but not
+    recorded. The cancellation is passed on once it is done."""
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
 
 
 async def write_outbox(s: Session) -> None:
