@@ -26,7 +26,7 @@ from hubd.sync.model import (
     learner_of,
     parse_entry,
 )
-from hubd.sync.plan import route_targets
+from hubd.sync.plan import merge_target, route_targets
 from hubd.sync.rules import contiguous_max, register_wins
 
 BATCH = 500
@@ -177,7 +177,21 @@ def _insert_batch(tx: Tx, batch: list[Entry]) -> list[Entry]:
             + " ON CONFLICT DO NOTHING",
             [value for pair in ordered for value in pair],
         )
+    for entry in added:
+        kept, merged = merge_target(entry), learner_of(entry)
+        if kept is not None and merged is not None:
+            _share_routes(tx, merged, kept)
     return added
+
+
+def _share_routes(tx: Tx, merged: str, kept: str) -> None:
+    """Two records of one child: every hub that receives one receives the other too."""
+    for learner, other in ((kept, merged), (merged, kept)):
+        tx.execute(
+            "INSERT INTO routes (hub_id, learner_id) SELECT hub_id, ? FROM routes"
+            " WHERE learner_id = ? ON CONFLICT DO NOTHING",
+            (learner, other),
+        )
 
 
 def _merge_register(tx: Tx, change: RegisterChange, learner: str | None) -> None:

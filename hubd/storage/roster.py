@@ -158,6 +158,15 @@ def _learner_row(r: aiosqlite.Row) -> LearnerRow:
     )
 
 
+async def merged_into(db: aiosqlite.Connection, learner_id: str) -> str | None:
+    """The record this learner's record was merged into, or None (also for no such learner)."""
+    cursor = await db.execute(
+        "SELECT merged_into FROM learners WHERE learner_id = ?", (learner_id,)
+    )
+    row = await cursor.fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
 async def get_learner(db: aiosqlite.Connection, learner_id: str) -> LearnerRow:
     """One learner, or NotFound."""
     cursor = await db.execute(

@@ -82,6 +82,22 @@ def route_targets(entry: Entry) -> set[str]:
     return targets
 
 
+def merge_target(entry: Entry) -> str | None:
+    """The learner a `learner/<id>/merged_into` change points at, if it is one: the hubs that
+    receive either record must then receive both, so that each shows one progress."""
+    if not isinstance(entry, RegisterChange) or not entry.key.endswith("/merged_into"):
+        return None
+    if entry.value_json is None:
+        return None
+    try:
+        value = json.loads(entry.value_json)
+    except ValueError:
+        return None
+    if not isinstance(value, str) or not 0 < len(value) <= 64:
+        return None
+    return value if all(c.isalnum() or c == "-" for c in value) else None
+
+
 def home_hub_value(value_json: str | None) -> str | None:
     """The hub id a `learner/<id>/home_hub` register names, if it is a hub id."""
     if value_json is None:

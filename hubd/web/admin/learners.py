@@ -8,7 +8,7 @@ from hubd.errors import BadRequest, HubError
 from hubd.roster.csv_import import fold
 from hubd.storage import catalogue, learning, reports, roster
 from hubd.web import keys
-from hubd.web.admin import forms, report_tables
+from hubd.web.admin import forms, merge, report_tables
 from hubd.web.admin.cards import give_new_secrets, new_pictures, new_pin
 from hubd.web.admin.guard import current_staff
 from hubd.web.admin.notices import notice_for, redirect
@@ -19,6 +19,9 @@ from hubd.web.i18n import LANGUAGES
 from hubd.web.render import render, translate
 
 routes = web.RouteTableDef()
+# Merging two records of one child (hubd/web/admin/merge.py) is served with these pages.
+routes.get("/admin/learners/{learner_id}/merge")(merge.merge_page)
+routes.post("/admin/learners/{learner_id}/merge")(merge.confirm_merge)
 
 
 def _language(form: Form) -> str | None:

@@ -23,6 +23,7 @@ NOTICES = {
     "password": N_("The password is changed."),
     "imported": N_("The learners are saved. Print their login cards now."),
     "staff_added": N_("The teacher can sign in now."),
+    "merged": N_("The two records are one now. The other record is deactivated."),
 }
 
 
