@@ -6,6 +6,7 @@ Every path is relative to the stick's root; nothing follows a symbolic link.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import stat
@@ -64,8 +65,13 @@ class LocalStickFiles:
     def __init__(self, root: Path, block: int = 1 << 20) -> None:
         self.root = root
         self._block = block
+        self._device = root.stat().st_dev
 
     def _path(self, rel: str) -> Path:
+        # Once the stick is unmounted under the session (a lazy unmount, a helper that gave
+        # up), its mount point is a plain folder on the hub's own disk: never write there.
+        if self.root.stat().st_dev != self._device:
+            raise OSError(errno.ENODEV, "the stick is no longer mounted", str(self.root))
         return self.root / rel
 
     def list_dir(self, rel: str) -> list[tuple[str, bool]]:
@@ -138,7 +144,7 @@ class LocalStickFiles:
             path.unlink(missing_ok=True)
 
     def free_bytes(self) -> int | None:
-        st = os.statvfs(self.root)
+        st = os.statvfs(self._path(""))
         if st.f_blocks == 0:
             return None
         return st.f_bavail * st.f_frsize
