@@ -52,6 +52,7 @@ class Verdict:
     accepted: bool
     reason: str
     needs_probe: bool = False
+    shown: bool = False  # not synced, but reported: a stick the hub cannot read
 
 
 def classify(device: BlockDevice, rules: StickRules) -> Verdict:
@@ -69,15 +70,35 @@ def classify(device: BlockDevice, rules: StickRules) -> Verdict:
         return Verdict(False, "the hub's own disk")
     if device.fs_type is None:
         return Verdict(True, "filesystem not probed yet", needs_probe=True)
-    if device.fs_type not in SUPPORTED_FILESYSTEMS:
-        shown = device.fs_type or "no filesystem"
-        return Verdict(False, f"{shown}: the hub reads only FAT32, exFAT and ext4 sticks")
+    problem = unreadable(device)
+    if problem is not None:
+        return Verdict(False, problem, shown=True)
     return Verdict(True, f"{device.fs_type} stick")
 
 
+def unreadable(device: BlockDevice) -> str | None:
+    """What to tell the technician about a stick whose filesystem the hub cannot read."""
+    if device.fs_type is None or device.fs_type in SUPPORTED_FILESYSTEMS:
+        return None
+    if not device.fs_type:
+        return (
+            "The hub cannot read this stick: it holds no filesystem the hub knows (it may be "
+            "damaged or not formatted). Copy off what you need, format it as FAT32 or exFAT on "
+            "a computer, and plug it in again."
+        )
+    return (
+        f"This stick is formatted as {device.fs_type[:20]}; the hub reads only FAT32, exFAT "
+        "and ext4. Format it as FAT32 or exFAT on a computer, and plug it in again."
+    )
+
+
 def sticks(devices: Iterable[BlockDevice], rules: StickRules) -> frozenset[BlockDevice]:
-    """The devices :func:`classify` accepts."""
-    return frozenset(d for d in devices if classify(d, rules).accepted)
+    """The devices :func:`classify` accepts or shows (unreadable sticks are reported)."""
+    return frozenset(d for d in devices if _kept(classify(d, rules)))
+
+
+def _kept(verdict: Verdict) -> bool:
+    return verdict.accepted or verdict.shown
 
 
 @dataclass(frozen=True, slots=True)

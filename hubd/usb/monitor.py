@@ -223,17 +223,15 @@ class StickWatcher:
         found = set()
         for device in devices:
             verdict = classify(device, rules)
-            if not verdict.accepted:
-                continue
             if verdict.needs_probe:
                 probed = await self._probe(device)
                 if probed is None:
                     continue
                 fs_type, label = probed
                 device = _with_fs(device, fs_type, label)
-                if not classify(device, rules).accepted:
-                    continue
-            found.add(device)
+                verdict = classify(device, rules)
+            if verdict.accepted or verdict.shown:  # an unreadable stick is reported, not synced
+                found.add(device)
         now = frozenset(found)
         change = diff(self.present, now)
         self.present = now

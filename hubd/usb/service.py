@@ -14,9 +14,17 @@ import shlex
 from collections.abc import Callable
 from typing import ClassVar
 
-from hubd.usb.devices import BlockDevice, Change
+from hubd.usb.devices import BlockDevice, Change, unreadable
 from hubd.usb.mounter import Mounter, MountError
-from hubd.usb.session import STEPS, HubSide, Session, Step, StickFailed, status_entry
+from hubd.usb.session import (
+    STEPS,
+    HubSide,
+    Session,
+    Step,
+    StickFailed,
+    status_entry,
+    write_status,
+)
 from hubd.usb.status import BUSY, StickBoard, StickState
 from hubd.usb.stickfiles import LocalStickFiles, StickFiles
 
@@ -67,12 +75,25 @@ class StickService:
             elif state is not None and (state.phase == "waiting" or state.phase not in BUSY):
                 self.board.set_phase(state, "removed")
         for device in sorted(change.added, key=lambda d: d.name):
+            problem = unreadable(device)
+            if problem is not None:
+                self._refuse(device, problem)
+                continue
             ahead = self._current is not None or bool(self._queued)
             state = self.board.start(device.name, device.label, self._hub().monotonic())
             if ahead:
                 self.board.set_phase(state, "waiting")
             self._queued.add(device)
             await self._queue.put(device)
+
+    def _refuse(self, device: BlockDevice, problem: str) -> None:
+        """A stick the hub cannot read: said on the board (and by the hook), never mounted."""
+        _LOGGER.warning("Stick %s not synced: %s", device.node, problem)
+        now = self._hub().monotonic()
+        state = self.board.start(device.name, device.label, now)
+        state.problems.append(problem)
+        state.finished = now
+        self.board.set_phase(state, "failed", problem)
 
     async def run(self) -> None:
         """Take sticks from the queue until cancelled."""
@@ -124,6 +145,9 @@ class StickService:
                 outcome = "done"
             except StickFailed as exc:
                 session.problems.append(exc.message)
+                if exc.answering:  # a full stick still takes a line in its status file
+                    with contextlib.suppress(StickFailed):
+                        await write_status(session, "Not finished.")
             finally:
                 state.results[:] = session.results
                 state.problems[:] = session.problems

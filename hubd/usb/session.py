@@ -12,6 +12,7 @@ A stick pulled at any instant leaves the old bundle or the new one, never a half
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import hashlib
 import json
@@ -53,11 +54,15 @@ class HubSide:
 
 
 class StickFailed(Exception):
-    """The stick cannot be used any more in this session; ``message`` is for the technician."""
+    """The stick cannot be used any more in this session; ``message`` is for the technician.
 
-    def __init__(self, message: str) -> None:
+    ``answering``: the stick still works (it is full, or gave back wrong bytes), so the
+    session can still tell its status file what happened."""
+
+    def __init__(self, message: str, *, answering: bool = True) -> None:
         super().__init__(message)
         self.message = message
+        self.answering = answering
 
 
 def plain_oserror(exc: OSError) -> str:
@@ -92,7 +97,7 @@ class Session:
             return await asyncio.to_thread(fn)
         except OSError as exc:
             _LOGGER.warning("Stick operation failed: %s", exc)
-            raise StickFailed(plain_oserror(exc)) from exc
+            raise StickFailed(plain_oserror(exc), answering=exc.errno == errno.ENOSPC) from exc
 
     def count(self, n: int) -> None:
         self.done += n
@@ -299,6 +304,23 @@ async def _copy_bundle(
         )
     dest = f"{box}/{staged.name}"
     await s.io(lambda: s.files.remove(dest))  # our own unfinished attempt with this name
+    try:
+        await _write_and_check(s, staged, dest, order)
+    except StickFailed as exc:
+        if exc.answering:  # a full stick: give the space of the unfinished copy back
+            with contextlib.suppress(OSError):
+                await asyncio.to_thread(s.files.remove, dest)
+        raise
+    for doomed in stick.replaced_by(manifest["kind"], dest, existing):
+        await s.io(lambda d=doomed: s.files.remove(d))  # type: ignore[misc]
+    await s.io(lambda: s.files.sync_dir(box))
+    s.results.append(f"Took out: {_kind_words(manifest['kind'])} ({s.total / 1e6:.2f} MB).")
+    s.report("writing", "")
+
+
+async def _write_and_check(s: Session, staged: Path, dest: str, order: list[str]) -> None:
+    """Copy in commit order (the signature last), then read everything back past the cache."""
+    box = dest.rsplit("/", 1)[0]
     await s.io(lambda: s.files.make_dir(dest))
     for name in order:
         await s.io(lambda n=name: s.files.write_new(f"{dest}/{n}", _chunks(staged / n, s.count)))  # type: ignore[misc]
@@ -318,11 +340,6 @@ async def _copy_bundle(
                 "The stick did not give back what was written (it may be failing). "
                 "Try another stick."
             )
-    for doomed in stick.replaced_by(manifest["kind"], dest, existing):
-        await s.io(lambda d=doomed: s.files.remove(d))  # type: ignore[misc]
-    await s.io(lambda: s.files.sync_dir(box))
-    s.results.append(f"Took out: {_kind_words(manifest['kind'])} ({s.total / 1e6:.2f} MB).")
-    s.report("writing", "")
 
 
 def _kind_words(kind: str) -> str:
@@ -344,12 +361,12 @@ def _sha256(path: Path) -> str:
     return sha.hexdigest()
 
 
-async def write_status(s: Session) -> None:
+async def write_status(s: Session, outcome: str | None = None) -> None:
     """Add this visit to the stick's status file (never renaming over the old one)."""
     if s.read_only:
         return
     s.report("closing", "")
-    entry = status_entry(s)
+    entry = status_entry(s, outcome)
 
     def write() -> None:
         previous = s.files.read_small(stick.STATUS_FILE, 1 << 20)

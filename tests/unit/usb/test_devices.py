@@ -44,10 +44,15 @@ def test_a_partitioned_disk_is_looked_at_through_its_partitions() -> None:
     assert not classify(disk, RULES).accepted
 
 
-def test_ntfs_or_empty_sticks_are_refused_with_a_reason() -> None:
+def test_ntfs_or_empty_sticks_are_not_synced_but_shown_with_a_reason() -> None:
     verdict = classify(replace(STICK, fs_type="ntfs"), RULES)
-    assert not verdict.accepted and "FAT32" in verdict.reason
-    assert not classify(replace(STICK, fs_type=""), RULES).accepted
+    assert not verdict.accepted and verdict.shown
+    assert "formatted as ntfs" in verdict.reason and "FAT32" in verdict.reason
+    blank = classify(replace(STICK, fs_type=""), RULES)
+    assert not blank.accepted and blank.shown and "damaged or not formatted" in blank.reason
+    assert sticks([replace(STICK, fs_type="")], RULES), "reported to the service"
+    # Not on the USB bus, or the hub's own disk: never shown.
+    assert not classify(replace(STICK, fs_type="", on_usb=False), RULES).shown
 
 
 def test_unknown_filesystem_asks_for_a_probe() -> None:
