@@ -302,6 +302,18 @@ async def search(
     ]
 
 
+async def catalogue_version(db: ReadConnection) -> tuple[int, ...]:
+    """A value that changes whenever a course is installed, reinstalled or removed (each
+    install stamps the course with a new HLC), for caches of what pages show."""
+    row = await fetch_one(
+        db,
+        "SELECT count(*), coalesce(max(installed_hlc), 0),"
+        " coalesce(sum(installed_hlc % 2147483647), 0) FROM courses",
+    )
+    assert row is not None
+    return (int(row[0]), int(row[1]), int(row[2]))
+
+
 async def all_blob_hashes(db: ReadConnection) -> set[str]:
     rows = await fetch_all(db, "SELECT sha256 FROM blobs")
     return {str(r[0]) for r in rows}

@@ -73,19 +73,23 @@ def _course_json(course: catalogue.CourseSummary) -> dict[str, Any]:
 
 @routes.get("/api/v1/courses")
 async def list_courses(request: web.Request) -> web.Response:
-    async with request.app[keys.STORE].reader() as db:
-        courses = await catalogue.list_courses(db)
+    cache = request.app[keys.CATALOGUE_CACHE]
+    async with request.app[keys.STORE].quick_reader() as db:
+        await cache.refresh(db)
+        courses = await cache.courses(db)
     return web.json_response({"courses": [_course_json(c) for c in courses]})
 
 
 @routes.get("/api/v1/courses/{course_id}")
 async def get_course(request: web.Request) -> web.Response:
     course_id = request.match_info["course_id"]
-    async with request.app[keys.STORE].reader() as db:
-        course = await catalogue.get_course(db, course_id)
-        lessons = await catalogue.course_lessons(db, course_id) if course else []
-    if course is None:
+    cache = request.app[keys.CATALOGUE_CACHE]
+    async with request.app[keys.STORE].quick_reader() as db:
+        await cache.refresh(db)
+        outline = await cache.outline(db, course_id)
+    if outline is None:
         raise NotFound("There is no such course on this hub.")
+    course, lessons = outline.course, outline.lessons
     body = _course_json(course)
     body["lessons"] = [
         {
@@ -106,8 +110,11 @@ async def search(request: web.Request) -> web.Response:
     if len(text) > 200:
         raise BadRequest("A search is limited to 200 characters.")
     language = request.query.get("lang") or None
-    async with request.app[keys.STORE].reader() as db:
-        hits = await catalogue.search(db, text, language=language)
+    store = request.app[keys.STORE]
+    cache = request.app[keys.CATALOGUE_CACHE]
+    async with store.quick_reader() as db:
+        await cache.refresh(db)
+    hits = await cache.search(store, text, language)
     return web.json_response(
         {
             "query": text,

@@ -26,6 +26,7 @@ from hubd.sync_session.online_wiring import online_sync_context
 from hubd.usb import wiring as usb
 from hubd.web import api, captive, keys, media, static_files
 from hubd.web.admin import setup as admin_pages
+from hubd.web.catalogue_cache import CatalogueCache
 from hubd.web.errors import Handler, error_middleware
 from hubd.web.i18n import Catalogues
 from hubd.web.learn import catalogue as catalogue_pages
@@ -46,6 +47,7 @@ def create_app(config: Config, deps: Deps | None = None) -> web.Application:
     app[keys.DEPS] = deps
     app[keys.CLOCK] = HybridClock()
     app[keys.BLOBS] = BlobStore(config.blobs_dir)
+    app[keys.CATALOGUE_CACHE] = CatalogueCache()
     app[keys.STATIC] = static_files.StaticFiles(webui_dir() / "static")
     app[keys.TEMPLATES] = make_templates()
     app[keys.TEMPLATES].globals["static_url"] = app[keys.STATIC].url

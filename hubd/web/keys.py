@@ -19,6 +19,7 @@ from hubd.usb.monitor import StickWatcher
 from hubd.usb.service import StickService
 from hubd.usb.status import StickBoard
 from hubd.web.admin.secret_hasher import SecretHasher
+from hubd.web.catalogue_cache import CatalogueCache
 from hubd.web.i18n import Catalogues
 from hubd.web.session_cache import SessionCache
 from hubd.web.static_files import StaticFiles
@@ -35,6 +36,7 @@ STARTED_AT = web.AppKey("started_at", float)
 SESSIONS = web.AppKey("sessions", SessionCache)
 CATALOGUES = web.AppKey("catalogues", Catalogues)
 STATIC = web.AppKey("static_files", StaticFiles)
+CATALOGUE_CACHE = web.AppKey("catalogue_cache", CatalogueCache)
 # The names under which browsers reach the hub itself (hubd/web/captive.py).
 HUB_HOST_NAMES = web.AppKey("hub_host_names", frozenset[str])
 SIGNIN_LIMITER = web.AppKey("signin_limiter", AttemptLimiter)

@@ -26,11 +26,13 @@ async def home(request: web.Request) -> web.Response:
     learner = await signed_in_learner(request)
     async with request.app[keys.STORE].quick_reader() as db:
         if learner is None:
+            cache = request.app[keys.CATALOGUE_CACHE]
+            await cache.refresh(db)
             courses = [
                 learning.CourseProgress(
                     c.course_id, c.title, c.language, c.description, c.lesson_count, 0, False, None
                 )
-                for c in await catalogue.list_courses(db)
+                for c in await cache.courses(db)
             ]
             resume = None
         else:
@@ -55,8 +57,11 @@ async def search_page(request: web.Request) -> web.Response:
     if query:
         # Results in the learner's own language come first.
         language = request.query.get("lang") or page_language(request)
-        async with request.app[keys.STORE].reader() as db:
-            hits = await catalogue.search(db, query, language=language)
+        store = request.app[keys.STORE]
+        cache = request.app[keys.CATALOGUE_CACHE]
+        async with store.quick_reader() as db:
+            await cache.refresh(db)
+        hits = await cache.search(store, query, language)
     return render(
         request,
         "learn/search.html",
@@ -71,16 +76,18 @@ async def search_page(request: web.Request) -> web.Response:
 async def course_page(request: web.Request) -> web.Response:
     course_id = request.match_info["course_id"]
     learner = await signed_in_learner(request)
+    cache = request.app[keys.CATALOGUE_CACHE]
     async with request.app[keys.STORE].quick_reader() as db:
-        course = await catalogue.get_course(db, course_id)
-        lessons = await catalogue.course_lessons(db, course_id) if course else []
+        await cache.refresh(db)
+        outline = await cache.outline(db, course_id)
         states = (
             await learning.lesson_states(db, learner.learner_id, course_id)
-            if learner and course
+            if learner and outline
             else {}
         )
-    if course is None:
+    if outline is None:
         raise NotFound("There is no such course on this hub.")
+    course, lessons = outline.course, outline.lessons
     modules: list[tuple[str, list[Any]]] = []
     for lesson in lessons:
         if not modules or modules[-1][0] != lesson.module_title:

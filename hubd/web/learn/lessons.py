@@ -33,7 +33,7 @@ def _render_markdown(data: bytes) -> str:
 @dataclass(frozen=True, slots=True)
 class LessonPlace:
     course: catalogue.CourseSummary
-    lessons: list[Lesson]
+    lessons: tuple[Lesson, ...]
     index: int
 
     @property
@@ -53,13 +53,15 @@ async def find_lesson(request: web.Request) -> LessonPlace:
     """The course and lesson named in the URL, or a 404 page."""
     course_id = request.match_info["course_id"]
     lesson_id = request.match_info["lesson_id"]
+    cache = request.app[keys.CATALOGUE_CACHE]
     async with request.app[keys.STORE].quick_reader() as db:
-        course = await catalogue.get_course(db, course_id)
-        lessons = await catalogue.course_lessons(db, course_id) if course else []
+        await cache.refresh(db)
+        outline = await cache.outline(db, course_id)
+    lessons = outline.lessons if outline else ()
     index = next((i for i, item in enumerate(lessons) if item.lesson_id == lesson_id), None)
-    if course is None or index is None:
+    if outline is None or index is None:
         raise NotFound("There is no such lesson on this hub.")
-    return LessonPlace(course, lessons, index)
+    return LessonPlace(outline.course, lessons, index)
 
 
 @routes.get("/courses/{course_id}/lessons/{lesson_id}")

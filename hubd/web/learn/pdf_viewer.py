@@ -69,12 +69,14 @@ async def pdf_viewer(request: web.Request) -> web.Response:
     wanted = course_pdf(request.query.get("file"))
     if wanted is None:
         raise NotFound("There is no such PDF on this hub.")
+    cache = request.app[keys.CATALOGUE_CACHE]
     async with request.app[keys.STORE].quick_reader() as db:
+        await cache.refresh(db)
         found = await catalogue.find_file(db, wanted.course_id, wanted.path)
-        course = await catalogue.get_course(db, wanted.course_id)
-        lessons = await catalogue.course_lessons(db, wanted.course_id) if course else []
-    if found is None or course is None:
+        outline = await cache.outline(db, wanted.course_id)
+    if found is None or outline is None:
         raise NotFound("There is no such PDF on this hub.")
+    course, lessons = outline.course, outline.lessons
     title = next(
         (lesson.title for lesson in lessons if lesson.file == wanted.path),
         PurePosixPath(wanted.path).name,
