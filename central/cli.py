@@ -9,18 +9,20 @@
     central --config central.toml figures [--csv]   # the programme's figures
     central --config central.toml xapi FILE         # events as xAPI statements
     central --config central.toml serve             # the web service (see docs/central.md)
+    central --config central.toml operator add NAME # who may sign in to the web pages
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from central import hubs
+from central import hubs, operators
 from central.config import CentralConfigError, load_config, load_keys
 from central.db import Database, DatabaseUnavailable, open_database
 from central.figures import figures_csv, programme_figures
@@ -56,6 +58,14 @@ def _parser() -> argparse.ArgumentParser:
     xapi.add_argument("--home-page", default="https://learning-hub.invalid/learners")
     xapi.add_argument("--activities", default="https://learning-hub.invalid")
     sub.add_parser("serve", help="run the web service")
+    operator = sub.add_parser("operator", help="who may sign in to the web service's pages")
+    operator.add_argument("action", choices=["add", "remove", "list"])
+    operator.add_argument("name", nargs="?")
+    operator.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input (for scripts)",
+    )
     return parser
 
 
@@ -71,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         KeyFileError,
         HubNotApproved,
         hubs.UnknownHub,
+        operators.OperatorError,
     ) as exc:
         print(f"central: {exc}", file=sys.stderr)
         return 1
@@ -118,6 +129,8 @@ def _run(args: argparse.Namespace) -> int:
             return 0
         if args.command == "enrol":
             return _enrol(db, args)
+        if args.command == "operator":
+            return _operator(db, args)
         if args.command == "figures":
             rows = programme_figures(db, _wall_ms())
             if args.csv:
@@ -166,4 +179,37 @@ def _enrol(db: Database, args: argparse.Namespace) -> int:
         return 1
     hubs.decide(db, args.hub, args.action == "approve", _wall_ms())
     print(f"Hub {args.hub} {'approved' if args.action == 'approve' else 'refused'}.")
+    return 0
+
+
+def _new_password(from_stdin: bool) -> str:
+    """The new password: typed twice at a terminal, or one line of standard input."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("New password: ")
+    operators.check_new_password(password)
+    if getpass.getpass("The same password again: ") != password:
+        raise operators.OperatorError("The two passwords are not the same.")
+    return password
+
+
+def _operator(db: Database, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        for row in operators.list_operators(db):
+            print(
+                f"{row.name}  since {time.strftime('%Y-%m-%d', time.gmtime(row.created_ms / 1000))}"
+            )
+        return 0
+    if not args.name:
+        raise operators.OperatorError("Name the operator.")
+    if args.action == "remove":
+        operators.remove_operator(db, args.name)
+        print(f"Operator {args.name} removed; their sessions are ended.")
+        return 0
+    new = operators.set_operator(db, args.name, _new_password(args.password_stdin), _wall_ms())
+    print(
+        f"Operator {args.name} added; they can sign in to central's pages now."
+        if new
+        else f"Operator {args.name} has a new password; their sessions are ended."
+    )
     return 0

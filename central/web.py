@@ -4,86 +4,42 @@
   one stream out. The very same bundles and merge code as a stick; a request that fails half
   way changes nothing and is simply sent again.
 - ``POST /api/v1/enrol``: a hub's enrolment request (an ``enrol`` bundle stream).
-- ``GET /``: hubs (status, last seen, version, backlog), enrolments waiting, the figures;
-  ``GET /figures.csv``. Read-only: approving a hub stays a command (``central enrol``), and the
-  service listens on 127.0.0.1 unless told otherwise (put it behind the programme's HTTPS proxy).
+- Operators' pages, for a signed-in operator only (``central operator add NAME``; see
+  :mod:`central.web_auth`): ``GET /`` hubs (status, last seen, version, backlog), enrolments
+  waiting (approve or refuse), the figures; ``GET /figures.csv``; ``GET /xapi.ndjson``.
 
-All database work runs on one thread that owns the connection (SQLite connections belong to
-one thread); the event loop never waits on it.
+The hubs' endpoints are authenticated by the bundles' signatures, never by a sign-in. The service
+listens on 127.0.0.1 unless told otherwise (put it behind the programme's HTTPS proxy).
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import secrets
 import shutil
-import time
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 from aiohttp import web
 
-from central import hubs
+from central import hubs, web_auth
 from central.config import CentralConfig, CentralKeys, load_keys
-from central.db import Database, open_database
+from central.db import Database
 from central.figures import TOTAL, figures_csv, programme_figures
 from central.ingest import apply_verified
+from central.pages import csrf_field, escape, page, table, when
 from central.replies import ReplyKeys, write_reply
-from hubd.bundle import CENTRAL, BundleError, ReadPolicy, iter_bundle_stream, read_bundle_stream
+from central.service import CENTRAL_KEY, Central
+from central.web_auth import OPERATOR, csrf_token, read_form
+from central.xapi import export_statements
+from hubd.bundle import BundleError, iter_bundle_stream, read_bundle_stream
 
 _LOGGER = logging.getLogger(__name__)
-T = TypeVar("T")
+XAPI_HOME_PAGE = "https://learning-hub.invalid/learners"
+XAPI_ACTIVITIES = "https://learning-hub.invalid"
 MAX_UPLOAD_BYTES = 1 << 30
 ONLINE_REPLY_BYTES = 32 << 20
-
-
-def _wall_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
-class Central:
-    """The service's state: config, keys, and the thread that owns the database."""
-
-    def __init__(self, config: CentralConfig, keys: CentralKeys) -> None:
-        self.config = config
-        self.keys = keys
-        self.wall_ms: Callable[[], int] = _wall_ms
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="central-db")
-        self._db: Database | None = None
-
-    async def start(self) -> None:
-        loop = asyncio.get_running_loop()
-        self._db = await loop.run_in_executor(self._executor, open_database, self.config.database)
-
-    async def run(self, fn: Callable[[Database], T]) -> T:
-        """Run `fn(db)` on the database thread."""
-        loop = asyncio.get_running_loop()
-        db = self._db
-        assert db is not None
-        return await loop.run_in_executor(self._executor, fn, db)
-
-    async def close(self) -> None:
-        if self._db is not None:
-            db = self._db
-            self._db = None
-            await asyncio.get_running_loop().run_in_executor(self._executor, db.close)
-        self._executor.shutdown(wait=True)
-
-    def policy(self, db: Database) -> ReadPolicy:
-        return ReadPolicy(
-            trust=self.keys.trust,
-            me=CENTRAL,
-            encryption_key=self.keys.encryption,
-            enrolled_hubs=hubs.approved_hubs(db),
-            accept_enrol=True,
-        )
-
-
-CENTRAL_KEY = web.AppKey("central", Central)
 
 
 def _refused(status: int, code: str, message: str) -> web.Response:
@@ -146,40 +102,29 @@ async def sync(request: web.Request) -> web.StreamResponse:
         await asyncio.to_thread(shutil.rmtree, work, True)
 
 
-def _page(title: str, body: str) -> web.Response:
-    text = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>{html.escape(title)}</title>"
-        "<style>body{font-family:sans-serif;margin:2rem}table{border-collapse:collapse}"
-        "td,th{border:1px solid #999;padding:.3rem .6rem;text-align:left}</style></head>"
-        f"<body><h1>{html.escape(title)}</h1>{body}</body></html>"
-    )
-    return web.Response(text=text, content_type="text/html")
-
-
-def _table(headers: list[str], rows: list[list[Any]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _when(ms: int | None) -> str:
-    return "never" if ms is None else time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ms / 1000))
-
-
 async def overview(request: web.Request) -> web.Response:
-    """The fleet and the programme's figures, for operators."""
+    """The fleet, enrolments waiting (approve or refuse) and the programme's figures."""
     central = request.app[CENTRAL_KEY]
     now = central.wall_ms()
     rows = await central.run(hubs.list_hubs)
     figures = await central.run(lambda db: programme_figures(db, now))
+    token = csrf_token(request)
+
+    def decide(hub_id: str) -> str:
+        return "".join(
+            f"<form class='inline' method='post' action='/enrolments/{escape(hub_id)}'>"
+            f"{csrf_field(token)}<input type='hidden' name='decision' value='{value}'>"
+            f"<button type='submit'>{label}</button></form> "
+            for value, label in (("approve", "Approve"), ("refuse", "Refuse"))
+        )
+
     waiting = [
-        [r.hub_id, r.name or "-", _when(r.requested_ms)] for r in rows if r.status == "waiting"
+        [r.hub_id, r.name or "-", when(r.requested_ms), decide(r.hub_id)]
+        for r in rows
+        if r.status == "waiting"
     ]
     fleet = [
-        [r.hub_id, r.name or "-", r.status, _when(r.last_seen_ms), r.software or "-", r.backlog]
+        [r.hub_id, r.name or "-", r.status, when(r.last_seen_ms), r.software or "-", r.backlog]
         for r in rows
         if r.status != "waiting"
     ]
@@ -196,15 +141,14 @@ async def overview(request: web.Request) -> web.Response:
     body = (
         "<h2>Enrolments waiting</h2>"
         + (
-            _table(["hub", "name", "asked"], waiting)
-            + "<p>Approve with <code>central enrol approve HUB</code>.</p>"
+            table(["hub", "name", "asked", "decision"], waiting, raw_last=True)
             if waiting
             else "<p>None.</p>"
         )
         + "<h2>Hubs</h2>"
-        + _table(["hub", "name", "status", "last seen", "version", "backlog"], fleet)
+        + table(["hub", "name", "status", "last seen", "version", "backlog"], fleet)
         + "<h2>Figures</h2>"
-        + _table(
+        + table(
             [
                 "hub",
                 "registered learners",
@@ -215,8 +159,26 @@ async def overview(request: web.Request) -> web.Response:
             numbers,
         )
         + "<p><a href='figures.csv'>Download the figures (CSV)</a></p>"
+        + "<p><a href='xapi.ndjson'>Download every event as xAPI statements (ndjson)</a></p>"
     )
-    return _page("Learning Hub: the programme", body)
+    return page("Learning Hub: the programme", body, operator=request[OPERATOR], csrf=token)
+
+
+async def decide_enrolment(request: web.Request) -> web.Response:
+    """An operator approves or refuses a hub that asked to join."""
+    central = request.app[CENTRAL_KEY]
+    hub_id = request.match_info["hub_id"]
+    form = await read_form(request)
+    decision = form.get("decision")
+    if decision not in ("approve", "refuse"):
+        return page("Not done", "<p>Choose approve or refuse.</p>", status=400)
+    now = central.wall_ms()
+    try:
+        await central.run(lambda db: hubs.decide(db, hub_id, decision == "approve", now))
+    except hubs.UnknownHub:
+        return page("Not done", "<p>There is no such hub.</p>", status=404)
+    _LOGGER.info("Operator %s: hub %s %sd", request[OPERATOR], hub_id, decision)
+    raise web.HTTPSeeOther("/")
 
 
 async def figures_download(request: web.Request) -> web.Response:
@@ -230,9 +192,42 @@ async def figures_download(request: web.Request) -> web.Response:
     )
 
 
+async def xapi_download(request: web.Request) -> web.StreamResponse:
+    """Every event as an xAPI statement, one per line (written to disk first, then sent)."""
+    central = request.app[CENTRAL_KEY]
+    home = request.query.get("home_page", XAPI_HOME_PAGE)
+    activities = request.query.get("activities", XAPI_ACTIVITIES)
+    if not all(v.startswith(("https://", "http://")) for v in (home, activities)):
+        return page("Not done", "<p>Addresses start with https:// or http://.</p>", status=400)
+    work = central.config.work_dir / f"xapi-{secrets.token_hex(6)}.ndjson"
+    await asyncio.to_thread(work.parent.mkdir, parents=True, exist_ok=True)
+
+    def export(db: Database) -> None:
+        with work.open("wb") as out:
+            for line in export_statements(db, home, activities):
+                out.write(line)
+
+    try:
+        await central.run(export)
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "application/x-ndjson",
+                "Content-Disposition": "attachment; filename=statements.ndjson",
+            }
+        )
+        await response.prepare(request)
+        with work.open("rb") as source:
+            while chunk := await asyncio.to_thread(source.read, 1 << 20):
+                await response.write(chunk)
+        await response.write_eof()
+        return response
+    finally:
+        await asyncio.to_thread(work.unlink, True)
+
+
 def create_app(config: CentralConfig, keys: CentralKeys | None = None) -> web.Application:
     """The web service; the database opens on start and closes on cleanup."""
-    app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
+    app = web.Application(client_max_size=MAX_UPLOAD_BYTES, middlewares=[web_auth.operators_only])
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
         loaded = keys if keys is not None else await asyncio.to_thread(load_keys, config)
@@ -246,7 +241,10 @@ def create_app(config: CentralConfig, keys: CentralKeys | None = None) -> web.Ap
     app.router.add_post("/api/v1/sync", sync)
     app.router.add_post("/api/v1/enrol", sync)
     app.router.add_get("/", overview)
+    app.router.add_post("/enrolments/{hub_id}", decide_enrolment)
     app.router.add_get("/figures.csv", figures_download)
+    app.router.add_get("/xapi.ndjson", xapi_download)
+    app.add_routes(web_auth.routes)
     return app
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
+
 from central.config import CentralConfig, CentralKeys, load_config, load_keys
 from central.db import Database, open_database
+from central.operators import set_operator
 from central.replies import ReplyKeys
 from hubd.bundle.keys import write_private_key
 from tests.unit.bundle.bundlekit import Fleet
@@ -65,3 +69,35 @@ def open_central(fleet: Fleet, root: Path, database_url: str) -> Iterator[Centra
         yield Central(config, load_keys(config), db, settings)
     finally:
         db.close()
+
+
+OPERATOR = "ana"
+OPERATOR_PASSWORD = "a long operator password"
+CSRF_RE = re.compile(r"name='csrf' value='([^']+)'")
+
+
+def add_operator(central: Central, name: str = OPERATOR, password: str = OPERATOR_PASSWORD) -> None:
+    set_operator(central.db, name, password, wall_ms())
+
+
+async def csrf_from(session: aiohttp.ClientSession, url: str) -> str:
+    """Load a page as a browser would and take its forms' CSRF token."""
+    async with session.get(url) as page:
+        text = await page.text()
+    match = CSRF_RE.search(text)
+    assert match, f"no form at {url}: {text[:300]}"
+    return match.group(1)
+
+
+async def sign_in(
+    session: aiohttp.ClientSession,
+    base: str,
+    name: str = OPERATOR,
+    password: str = OPERATOR_PASSWORD,
+) -> aiohttp.ClientResponse:
+    """Sign in on central's page (the session's cookie jar must take 127.0.0.1's cookies)."""
+    token = await csrf_from(session, base + "login")
+    form = {"name": name, "password": password, "next": "/", "csrf": token}
+    async with session.post(base + "login", data=form) as response:
+        await response.read()
+        return response

@@ -16,7 +16,13 @@ from central.web import create_app
 from hubd.bundle import generate_hub_identity, write_enrolment
 from hubd.storage.sync_moves import send_learner_to
 from hubd.sync_session.online import CentralRefused, CentralUnreachable, sync_online
-from tests.integration.central.centralkit import Central, open_central, wall_ms
+from tests.integration.central.centralkit import (
+    Central,
+    add_operator,
+    open_central,
+    sign_in,
+    wall_ms,
+)
 from tests.integration.sync.hubkit import learn, open_hub, register
 from tests.unit.bundle.bundlekit import Fleet
 
@@ -45,10 +51,11 @@ async def test_two_online_hubs_share_a_learner_who_moved(
     keys_b = generate_hub_identity()
     with open_central(fleet, tmp_path / "central", database_url) as central:
         _enrol(central, [fleet.hub, keys_b], tmp_path / "stick")
+        add_operator(central)
         config = central.config
     async for url in _serve(create_app(config)):
         async with (
-            aiohttp.ClientSession() as session,
+            aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session,
             open_hub(fleet, tmp_path / "hub-a") as hub_a,
             open_hub(fleet, tmp_path / "hub-b", keys_b) as hub_b,
         ):
@@ -63,6 +70,8 @@ async def test_two_online_hubs_share_a_learner_who_moved(
             # Nothing new: a round changes nothing.
             again = await sync_online(hub_b, session, url)
             assert (again.learners_arrived, again.events_added) == (0, 0)
+            # The operators' pages need a signed-in operator; the hubs' endpoint never did.
+            assert (await sign_in(session, url)).status == 200
             async with session.get(url) as page:
                 text = await page.text()
             assert hub_a.identity.hub_id in text and "All hubs" in text
