@@ -48,6 +48,7 @@ def create_app(config: Config, deps: Deps | None = None) -> web.Application:
     app[keys.CLOCK] = HybridClock()
     app[keys.BLOBS] = BlobStore(config.blobs_dir)
     app[keys.CATALOGUE_CACHE] = CatalogueCache()
+    app[keys.RENDERED] = {}
     app[keys.STATIC] = static_files.StaticFiles(webui_dir() / "static")
     app[keys.TEMPLATES] = make_templates()
     app[keys.TEMPLATES].globals["static_url"] = app[keys.STATIC].url

@@ -14,6 +14,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from hubd.errors import Forbidden
+from hubd.web.cookies import request_cookie
 
 Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
 
@@ -24,7 +25,7 @@ _REQUEST_TOKEN = web.RequestKey("csrf_token", str)
 
 def csrf_token(request: web.Request) -> str:
     """The token for forms on this page (made, and later set as a cookie, if new)."""
-    token = request.cookies.get(CSRF_COOKIE, "")
+    token = request_cookie(request, CSRF_COOKIE)
     if len(token) < 20:
         token = request.get(_REQUEST_TOKEN) or secrets.token_urlsafe(24)
         request[_REQUEST_TOKEN] = token
@@ -40,7 +41,7 @@ def remember_csrf(request: web.Request, response: web.StreamResponse) -> None:
 
 def check_csrf(request: web.Request, form: Form) -> None:
     """Refuse a form post whose token does not match this browser's cookie."""
-    cookie = request.cookies.get(CSRF_COOKIE, "")
+    cookie = request_cookie(request, CSRF_COOKIE)
     sent = form.get(CSRF_FIELD)
     if not cookie or not isinstance(sent, str) or not hmac.compare_digest(cookie, sent):
         raise Forbidden(

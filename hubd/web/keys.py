@@ -37,6 +37,8 @@ SESSIONS = web.AppKey("sessions", SessionCache)
 CATALOGUES = web.AppKey("catalogues", Catalogues)
 STATIC = web.AppKey("static_files", StaticFiles)
 CATALOGUE_CACHE = web.AppKey("catalogue_cache", CatalogueCache)
+# Pages everyone sees alike, as rendered: (template, language, key) -> HTML (render_kept).
+RENDERED = web.AppKey("rendered", dict[tuple[str, str, object], str])
 # The names under which browsers reach the hub itself (hubd/web/captive.py).
 HUB_HOST_NAMES = web.AppKey("hub_host_names", frozenset[str])
 SIGNIN_LIMITER = web.AppKey("signin_limiter", AttemptLimiter)

@@ -7,6 +7,7 @@ from aiohttp import web
 from hubd.errors import Unauthorized
 from hubd.storage import people
 from hubd.web import keys
+from hubd.web.cookies import request_cookie
 
 LEARNER_COOKIE = "hub_learner"
 STAFF_COOKIE = "hub_staff"
@@ -14,7 +15,7 @@ STAFF_COOKIE = "hub_staff"
 
 async def find_session(request: web.Request, cookie: str) -> people.Session | None:
     """The session behind a request's cookie, through the cache."""
-    token = request.cookies.get(cookie, "")
+    token = request_cookie(request, cookie)
     if not token:
         return None
     cache = request.app[keys.SESSIONS]

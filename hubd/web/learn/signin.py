@@ -14,9 +14,10 @@ from hubd.auth.hashing import check_learner_secret
 from hubd.errors import NotFound
 from hubd.storage import learning
 from hubd.web import keys
+from hubd.web.cookies import request_cookie
 from hubd.web.csrf import check_csrf
 from hubd.web.learn.identity import PICTURES, client_address, signed_in_learner
-from hubd.web.render import render, translate
+from hubd.web.render import render, render_kept, translate
 from hubd.web.sessions import LEARNER_COOKIE, set_session_cookie
 
 _LOGGER = logging.getLogger(__name__)
@@ -45,9 +46,11 @@ async def choose_name(request: web.Request) -> web.Response:
     if typed:
         folded = typed.casefold()
         learners = [item for item in learners if folded in item.display_name.casefold()]
-    return render(
+    # A class's list of names is the same for every child who looks at it, and long.
+    return render_kept(
         request,
         "learn/signin_names.html",
+        (group_id, name, typed, tuple(learners)),
         group_id=group_id,
         group_name=name,
         learners=learners,
@@ -173,7 +176,7 @@ async def sign_out(request: web.Request) -> web.Response:
     """ "Not me": the next child on a shared tablet starts from the groups."""
     form = await request.post()
     check_csrf(request, form)
-    token = request.cookies.get(LEARNER_COOKIE, "")
+    token = request_cookie(request, LEARNER_COOKIE)
     if token:
         learner = await signed_in_learner(request)
         token_hash = hashlib.sha256(token.encode()).hexdigest()
