@@ -34,8 +34,13 @@ async def reports_page(request: web.Request) -> web.Response:
     if download is not None:
         return download
     return render(
-        request, "admin/reports.html", staff=current_staff(request), period=period,
-        totals=totals, weekly=weekly, most_used=most_used,
+        request,
+        "admin/reports.html",
+        staff=current_staff(request),
+        period=period,
+        totals=totals,
+        weekly=weekly,
+        most_used=most_used,
         chart=report_tables.weekly_chart(request, weeks) if weeks else None,
     )
 
@@ -73,11 +78,14 @@ async def hub_page(request: web.Request) -> web.Response:
         database = await hub_status.database_bytes(db)
         courses = await catalogue.list_courses(db)
     disk = await asyncio.to_thread(app[keys.DEPS].disk_usage, config.data_dir)
-    table = Table(
-        "courses", "Courses on this hub",
-        [Column("Course"), Column("Language"), Column("Version", "number"),
-         Column("Lessons", "number")],
-    )
+    # The columns apart from the call: Babel 2.19 misreads keyword calls nested in another's.
+    columns = [
+        Column("Course"),
+        Column("Language"),
+        Column("Version", "number"),
+        Column("Lessons", "number"),
+    ]
+    table = Table("courses", "Courses on this hub", columns)
     for course in courses:
         table.add([course.title, course.language, course.version, course.lesson_count])
     download = pick(request, [table])
@@ -86,16 +94,26 @@ async def hub_page(request: web.Request) -> web.Response:
     online = app.get(keys.ONLINE_SYNC)
     online_last = online.last if online else None
     return render(
-        request, "admin/hub.html", online_on=online is not None, online=online_last,
+        request,
+        "admin/hub.html",
+        online_on=online is not None,
+        online=online_last,
         online_when=_when(request, online_last.hlc) if online_last else "",
-        staff=current_staff(request), table=table,
-        version=hubd.__version__, uptime=_uptime(app[keys.DEPS].monotonic() - app[keys.STARTED_AT]),
-        used=_size(request, disk.used), free=_size(request, disk.free),
-        total=_size(request, disk.total), database=_size(request, database),
+        staff=current_staff(request),
+        table=table,
+        version=hubd.__version__,
+        uptime=_uptime(app[keys.DEPS].monotonic() - app[keys.STARTED_AT]),
+        used=_size(request, disk.used),
+        free=_size(request, disk.free),
+        total=_size(request, disk.total),
+        database=_size(request, database),
         free_percent=round(100 * disk.free / disk.total) if disk.total else 0,
-        connected=connected, minutes=CONNECTED_MINUTES, last_sync=last_sync,
+        connected=connected,
+        minutes=CONNECTED_MINUTES,
+        last_sync=last_sync,
         last_sync_day=hlc_day(request, last_sync.hlc if last_sync else None),
-        waiting=waiting, identity=app[keys.IDENTITY],
+        waiting=waiting,
+        identity=app[keys.IDENTITY],
         sticks=board.snapshot() if (board := app.get(keys.STICKS)) else [],
         peers=discovery.peers() if (discovery := app.get(keys.DISCOVERY)) else None,
     )
