@@ -24,6 +24,7 @@ import json
 import os
 import pwd
 import re
+import select
 import stat
 import subprocess
 import sys
@@ -36,6 +37,8 @@ STICK_FOLDER = "learnhub"
 SYS_BLOCK = Path("/sys/class/block")
 MAX_REQUEST = 512
 TIMEOUT = 60
+FLUSH_TIMEOUT = 30
+FUSE_PROGRAMS = frozenset({"fusefat", "mount.exfat-fuse", "mount.exfat", "exfat-fuse"})
 
 
 class Refused(Exception):
@@ -158,8 +161,9 @@ def mount_argv(
         if _kernel_has("vfat"):
             opts = [*ro, *safe, "flush", *ids, "fmask=0177", "dmask=0077", "shortname=mixed"]
             return ["mount", "-t", "vfat", "-o", ",".join(opts), str(node), str(target)]
-        # fusefat writes only with rw+; FUSE mounts are private to root without allow_other.
-        opts = [*safe, "allow_other"] + ([] if read_only else ["rw+"])
+        # fusefat mounts only with an explicit ro or rw+; FUSE mounts are private to root
+        # without allow_other.
+        opts = [*safe, "allow_other", "ro" if read_only else "rw+"]
         return ["fusefat", "-o", ",".join(opts), str(node), str(target)]
     if fs_type == "exfat":
         if _kernel_has("exfat"):
@@ -181,8 +185,13 @@ def do_mount(name: str, args: argparse.Namespace) -> dict[str, Any]:
         raise Refused("filesystem", f"The stick holds {shown}; the hub reads FAT32, exFAT, ext4.")
     root.mkdir(mode=0o755, parents=True, exist_ok=True)
     target = root / name
-    if os.path.ismount(target):
-        raise Refused("mounted", f"{name} is already mounted.")
+    if _mounted_at(target):
+        try:
+            target.stat()
+        except OSError:  # the mount of a stick pulled earlier, its FUSE program gone
+            _run(["umount", "-l", str(target)])
+        else:
+            raise Refused("mounted", f"{name} is already mounted.")
     target.mkdir(mode=0o755, exist_ok=True)
     owner = _owner(args.owner)
     read_only = (_sysfs(name) / "ro").read_text().strip() == "1"
@@ -217,19 +226,57 @@ def do_unmount(name: str, args: argparse.Namespace) -> dict[str, Any]:
     if not NAME.fullmatch(name):
         raise Refused("bad_name", "That is not a device name.")
     target = args.mount_root / name
-    if not os.path.ismount(target):
+    if not _mounted_at(target):
         with contextlib.suppress(OSError):
             target.rmdir()
         return {"unmounted": False}
+    daemon = _fuse_daemon(target)
     result = _run(["umount", str(target)])
     lazy = result.returncode != 0
     if lazy:
         result = _run(["umount", "-l", str(target)])
         if result.returncode != 0:
             raise Refused("unmount_failed", f"{name} could not be unmounted.")
+    # A FUSE program writes its last changes (the FAT, the free count) after umount returns:
+    # "safe to remove" must wait until it has finished and exited.
+    flushed = daemon is None or _wait_gone(daemon, FLUSH_TIMEOUT)
     with contextlib.suppress(OSError):
         target.rmdir()
-    return {"unmounted": True, "lazy": lazy}
+    return {"unmounted": True, "lazy": lazy, "flushed": flushed}
+
+
+def _mounted_at(target: Path) -> bool:
+    """Whether something is mounted at ``target`` (also a FUSE mount whose program died,
+    which os.path.ismount cannot tell: stat fails on it)."""
+    return any(point == str(target) for _, point, _ in _mounts())
+
+
+def _fuse_daemon(target: Path) -> int | None:
+    """The FUSE program this helper started for ``target`` (its command line names it)."""
+    want = str(target).encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if want in argv and Path(os.fsdecode(argv[0])).name in FUSE_PROGRAMS:
+            return int(entry.name)
+    return None
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    """Wait until process ``pid`` has exited; False if it is still running after ``timeout``."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        ready, _, _ = select.select([fd], [], [], timeout)
+        return bool(ready)
+    finally:
+        os.close(fd)
 
 
 def handle(request: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:

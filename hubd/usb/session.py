@@ -65,15 +65,32 @@ class StickFailed(Exception):
         self.answering = answering
 
 
+#: Errors that mean the stick is gone (pulled out, or its FUSE program died).
+GONE = frozenset({errno.ENOTCONN, errno.ENODEV, errno.ENXIO, errno.ESHUTDOWN})
+#: Errors that mean the filesystem on the stick is damaged.
+DAMAGED = frozenset({errno.EUCLEAN, errno.EBADMSG})
+
+
 def plain_oserror(exc: OSError) -> str:
     """What a technician should read for a filesystem error on the stick."""
     if exc.errno == errno.ENOSPC:
         return "The stick is full. Delete other files from it, or use a bigger stick."
     if exc.errno == errno.EROFS:
         return "The stick is write-protected. Slide its lock switch off and plug it in again."
+    if exc.errno in GONE:
+        return (
+            "The stick stopped answering (was it pulled out?). Nothing on this hub was harmed; "
+            "plug the stick in again to finish."
+        )
+    if exc.errno in DAMAGED:
+        return (
+            "The stick is damaged. Nothing on this hub was harmed. Copy off what you need, "
+            "format the stick as FAT32 or exFAT on a computer, and use it again."
+        )
     return (
-        "The stick stopped answering (was it pulled out?). Nothing on this hub was harmed; "
-        "plug the stick in again to finish."
+        "The stick stopped answering or is damaged (was it pulled out?). Nothing on this hub was "
+        "harmed; plug it in again to finish. If it fails again, copy off what you need and "
+        "format the stick on a computer."
     )
 
 
@@ -97,7 +114,16 @@ class Session:
             return await asyncio.to_thread(fn)
         except OSError as exc:
             _LOGGER.warning("Stick operation failed: %s", exc)
+            if exc.errno not in (errno.ENOSPC, errno.EROFS) and await self._full():
+                exc = OSError(errno.ENOSPC, f"the stick is full ({exc})")
             raise StickFailed(plain_oserror(exc), answering=exc.errno == errno.ENOSPC) from exc
+
+    async def _full(self) -> bool:
+        """Whether a failure is really a full stick (fusefat says EPERM when it is full)."""
+        try:
+            return await asyncio.to_thread(self.files.is_full)
+        except OSError:
+            return False  # the stick is not answering at all
 
     def count(self, n: int) -> None:
         self.done += n

@@ -58,6 +58,14 @@ class StickFiles(Protocol):
         """Free space on the stick; None when the filesystem does not say (fusefat)."""
         ...
 
+    def is_full(self) -> bool:
+        """Whether the stick has no room left (asked after a write failed)."""
+        ...
+
+
+#: Less free space than this after a failed write: the stick is full.
+FULL_BELOW = 256 * 1024
+
 
 class LocalStickFiles:
     """The real stick, mounted at ``root``."""
@@ -148,3 +156,11 @@ class LocalStickFiles:
         if st.f_blocks == 0:
             return None
         return st.f_bavail * st.f_frsize
+
+    def is_full(self) -> bool:
+        st = os.statvfs(self._path(""))
+        if st.f_blocks == 0:
+            # fusefat reports no blocks but counts free clusters as free files, and answers a
+            # write on a full stick with EPERM rather than ENOSPC.
+            return st.f_files > 0 and st.f_ffree == 0
+        return st.f_bavail * st.f_frsize < FULL_BELOW

@@ -12,20 +12,22 @@ import asyncio
 import contextlib
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
 from hubd.bundle import DEFAULT_LIMITS, pack_content, read_bundle_folder
 from hubd.config import Config, FleetSection, HubSection, StorageSection, UsbSection, WebSection
+from hubd.deps import Deps
 from hubd.storage.progress import append_events
 from hubd.storage.roster import NewGroup, NewLearner, add_learners
 from hubd.sync.events import NewEvent
@@ -33,6 +35,7 @@ from hubd.sync.messages import ProgressBundle, parse_progress
 from hubd.usb import stick
 from hubd.usb.status import StickState
 from hubd.web import keys
+from hubd.web.app import create_app
 from tests.unit.bundle.bundlekit import Fleet
 
 BOUND = 120.0  # seconds: a bound that is only reached when something is broken
@@ -74,6 +77,19 @@ def fuse_daemon(mount_point: Path) -> int | None:
     return None
 
 
+def wait_gone(pid: int) -> None:
+    """Wait until a process (not our child) has exited: a pidfd says when."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        ready, _, _ = select.select([fd], [], [], BOUND)
+        assert ready, f"process {pid} is still running"
+    finally:
+        os.close(fd)
+
+
 class StickImage:
     """A stick as an image file: FAT32 (``vfat``), ``exfat`` or ``ext4``, written and read
     while no loop device holds it."""
@@ -97,17 +113,45 @@ class StickImage:
         the kernel's ext4 through an automatic loop device)."""
         where = self.path.with_name(f"{self.path.name}.open-{uuid.uuid4().hex[:6]}")
         where.mkdir()
+        device = None
         if self.fs == "vfat":
             run("fusefat", "-o", "rw+", str(self.path), str(where))
-        elif self.fs == "exfat":
-            run("mount.exfat-fuse", str(self.path), str(where))
+        elif self.fs == "exfat":  # exfat-fuse wants a block device
+            device = run("losetup", "-f", "--show", str(self.path))
+            run("mount.exfat-fuse", device, str(where))
         else:
             run("mount", "-o", "loop", str(self.path), str(where))
         try:
             yield where
         finally:
+            daemon = fuse_daemon(where)
             run("umount", str(where))
+            if daemon is not None:  # a FUSE program writes its last changes after umount
+                wait_gone(daemon)
             where.rmdir()
+            if device is not None:
+                run("losetup", "-d", device)
+
+    def fill(self, leave_bytes: int) -> None:
+        """Fill a FAT stick with someone's junk until only about ``leave_bytes`` are free."""
+        assert self.fs == "vfat", "filled through mtools"
+        junk = self.path.with_name("junk.bin")
+        with junk.open("wb") as f:
+            f.truncate(max(0, self.fat_free() - leave_bytes))
+        run("mcopy", "-i", str(self.path), str(junk), "::junk.bin")
+        junk.unlink()
+
+    def fat_free(self) -> int:
+        """Free bytes on a FAT stick, as mtools counts them."""
+        out = run("mdir", "-i", str(self.path), "::")
+        for line in out.splitlines():
+            if "bytes free" in line:
+                return int(line.split("bytes free")[0].replace(" ", "").replace(",", ""))
+        raise AssertionError(f"mdir says nothing about free space: {out}")
+
+    def delete(self, rel: str) -> None:
+        """The technician deletes a file from a FAT stick on a computer."""
+        run("mdel", "-i", str(self.path), f"::{rel}")
 
     def put_bundle(self, bundle: Path, name: str) -> None:
         """A bundle folder into the stick's inbox (plain copies: fusefat has no chmod)."""
@@ -288,3 +332,40 @@ def content_bundle(fleet: Fleet, course: Path, target: Path, sequence: int = 1) 
         trust_files=fleet.trust_files,
     )
     return target
+
+
+@dataclass
+class RealHub:
+    """A running hub (real database, real helper) and what it said about each stick."""
+
+    app: web.Application
+    client: TestClient[web.Request, web.Application]
+    phases: PhaseLog
+    loops: Loops
+
+    async def visit(self, name: str, image: StickImage, *, read_only: bool = False) -> Any:
+        """Plug the stick in and wait until the hub is finished with it; its board entry."""
+        seen = self.phases.count(name)
+        self.loops.attach(name, image, read_only=read_only)
+        await self.phases.until(name, {"done", "failed"}, after=seen)
+        return await stick_json(self.client, name)
+
+    async def pull(self, name: str) -> None:
+        """Pull the stick out and wait until the hub has noticed."""
+        seen = self.phases.count(name)
+        self.loops.detach(name)
+        await self.phases.until(name, {"removed"}, after=seen)
+
+    async def courses(self) -> list[str]:
+        body = await (await self.client.get("/api/v1/courses")).json()
+        return [c["id"] for c in body["courses"]]
+
+
+@contextlib.asynccontextmanager
+async def real_hub(tmp: Path, fleet: Fleet, loops: Loops) -> AsyncIterator[RealHub]:
+    """A hub that may sync the given loop devices, started and stopped around the block."""
+    app = create_app(hub_config(tmp, fleet, loops.names), Deps())
+    phases = PhaseLog()
+    async with TestClient(TestServer(app)) as client:
+        app[keys.STICKS].listeners.append(phases)
+        yield RealHub(app, client, phases, loops)

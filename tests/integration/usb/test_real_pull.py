@@ -5,7 +5,6 @@ insertion finishes with every progress record on the stick exactly once. Needs r
 from __future__ import annotations
 
 import os
-import select
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -35,6 +34,7 @@ from tests.integration.usb.realkit import (
     hub_is_serving,
     learners_did_things,
     stick_json,
+    wait_gone,
 )
 from tests.unit.bundle.bundlekit import Fleet
 
@@ -42,14 +42,9 @@ EVENTS = 3000
 
 
 def kill_and_wait(pid: int) -> None:
-    """SIGKILL a process and wait until it is gone (it is not our child: a pidfd says when)."""
-    fd = os.pidfd_open(pid)
-    try:
-        os.kill(pid, signal.SIGKILL)
-        ready, _, _ = select.select([fd], [], [], BOUND)
-        assert ready, f"process {pid} outlived SIGKILL"
-    finally:
-        os.close(fd)
+    """SIGKILL a process and wait until it is gone."""
+    os.kill(pid, signal.SIGKILL)
+    wait_gone(pid)
 
 
 class PulledMidWrite(LocalStickFiles):

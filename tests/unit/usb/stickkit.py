@@ -87,6 +87,11 @@ class FaultyFiles:
         self._step("free")
         return self.inner.free_bytes()
 
+    def is_full(self) -> bool:
+        if self.fail_at is not None and self.ops >= self.fail_at:
+            return self.error == errno.ENOSPC
+        return self.inner.is_full()
+
 
 @dataclass
 class FakeHub:
