@@ -1,9 +1,10 @@
-"""Boot the amd64 image under qemu, headless, and watch its serial console.
+"""Boot a hub image under qemu, headless, and watch its serial console.
 
 Direct kernel boot (the kernel and initramfs the build wrote beside the image), the hub's
 port 80 forwarded to a port on 127.0.0.1, the guest cut off from every other network.
-Software emulation (TCG) by default: nested KVM is not dependable on CI machines; set
-HUBD_QEMU_ACCEL=kvm where it is.
+amd64 boots on a q35 PC; arm64 on qemu's `virt` board with a Cortex-A72 (the Raspberry Pi 4's
+core): Debian's arm64 kernel, the same one the Pi boots, runs on both. Software emulation
+(TCG) by default: nested KVM is not dependable on CI machines; set HUBD_QEMU_ACCEL=kvm where it is.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class QemuHub:
     disk: Path
     kernel: Path
     initrd: Path
+    arch: str = "amd64"
     port: int = field(default_factory=free_port)
     console: list[str] = field(default_factory=list)
     process: asyncio.subprocess.Process | None = None
@@ -54,22 +56,31 @@ class QemuHub:
         return f"http://127.0.0.1:{self.port}"
 
     async def power_on(self) -> None:
-        qemu = shutil.which("qemu-system-x86_64")
-        assert qemu, "qemu-system-x86 is not installed (scripts/test-all.sh installs it)"
         accel = os.environ.get("HUBD_QEMU_ACCEL", "tcg")
+        if self.arch == "arm64":
+            qemu = shutil.which("qemu-system-aarch64")
+            assert qemu, "qemu-system-arm is not installed (apt-get install qemu-system-arm)"
+            cpu = "cortex-a72" if accel == "tcg" else "host"
+            board = ["-machine", f"virt,accel={accel}", "-cpu", cpu]
+            console = "ttyAMA0"
+        else:
+            qemu = shutil.which("qemu-system-x86_64")
+            assert qemu, "qemu-system-x86 is not installed (scripts/test-all.sh installs it)"
+            cpu = "max" if accel == "tcg" else "host"
+            board = ["-machine", f"q35,accel={accel}", "-cpu", cpu]
+            console = "ttyS0"
         self.console = []
         self.booted_at = time.monotonic()
         self.process = await asyncio.create_subprocess_exec(
             qemu,
-            "-machine", f"q35,accel={accel}",
-            "-cpu", "max" if accel == "tcg" else "host",
+            *board,
             "-m", "1024",
             "-smp", "2",
             "-display", "none",
             "-no-reboot",
             "-kernel", str(self.kernel),
             "-initrd", str(self.initrd),
-            "-append", "root=LABEL=hub-root ro console=ttyS0 panic=-1",
+            "-append", f"root=LABEL=hub-root ro console={console} panic=-1",
             "-drive", f"file={self.disk},format=raw,if=virtio",
             "-netdev", f"user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:{self.port}-:80",
             "-device", "virtio-net-pci,netdev=net0",

@@ -10,9 +10,9 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 
+from tests.image.boot_checks import check_boots_and_keeps_identity
 from tests.image.qemu import QemuHub, grow_copy
 
 pytestmark = pytest.mark.slow
@@ -48,47 +48,6 @@ async def hub(image: Path, tmp_path: Path) -> AsyncIterator[QemuHub]:
         await machine.power_cut()
 
 
-async def boot_until_serving(hub: QemuHub) -> float:
-    await hub.power_on()
-    await hub.wait_for_console(r"Learning Hub is serving at", BOOT_BOUND)
-    seconds = time.monotonic() - hub.booted_at
-    print(f"\nboot to hubd ready: {seconds:.0f} s", file=sys.stderr)
-    return seconds
-
-
 @pytest.mark.timeout(BUILD_TIMEOUT + 3 * BOOT_BOUND)
 async def test_image_boots_into_a_working_hub_that_keeps_its_identity(hub: QemuHub) -> None:
-    await boot_until_serving(hub)
-    made = await hub.wait_for_console(r"hubd-firstboot: this hub is (\w+)", 5)
-    assert hub.printed(r"hubd-firstboot: SSH host key SHA256:")
-    assert not hub.printed(r"FAILED"), hub.tail()
-    async with aiohttp.ClientSession() as session:
-        async with session.get(hub.url + "/api/v1/health") as response:
-            assert response.status == 200
-            health = await response.json()
-        assert health["status"] == "ok"
-        assert health["hub"]["id"] == made.group(1)
-        # The state partition grew from 64 MiB to fill the (1 GiB bigger) card.
-        assert health["disk"]["total_bytes"] > 900 * 1024 * 1024, health["disk"]
-        async with session.get(hub.url + "/", headers={"Host": "hub.lan"}) as page:
-            assert page.status == 200
-            assert "Learning Hub" in await page.text()
-        # The captive portal is on in the image: an Android phone is sent to the hub.
-        async with session.get(
-            hub.url + "/generate_204",
-            headers={"Host": "connectivitycheck.gstatic.com"},
-            allow_redirects=False,
-        ) as check:
-            assert check.status == 302
-            assert check.headers["Location"] == "http://hub.lan/"
-
-    await hub.power_cut()
-    await boot_until_serving(hub)
-    assert not hub.printed(r"hubd-firstboot"), "the second boot ran the first boot again"
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(hub.url + "/api/v1/health") as response,
-    ):
-        again = await response.json()
-    assert again["status"] == "ok"
-    assert again["hub"]["id"] == health["hub"]["id"]
+    await check_boots_and_keeps_identity(hub, BOOT_BOUND)
