@@ -131,7 +131,8 @@ class StickService:
         outcome = "failed"
         try:
             mounted = await self._mounter.mount(device.name)
-            files = self._files(device, LocalStickFiles(mounted.mount_point))
+            fold_case = mounted.fs_type in ("vfat", "exfat")
+            files = self._files(device, LocalStickFiles(mounted.mount_point, fold_case=fold_case))
             session = Session(
                 files=files,
                 hub=hub,

@@ -70,9 +70,12 @@ FULL_BELOW = 256 * 1024
 class LocalStickFiles:
     """The real stick, mounted at ``root``."""
 
-    def __init__(self, root: Path, block: int = 1 << 20) -> None:
+    def __init__(self, root: Path, block: int = 1 << 20, *, fold_case: bool = False) -> None:
         self.root = root
         self._block = block
+        # FAT and exFAT ignore case, and a stick written with 8.3 names (DOS tools, older
+        # Windows) lists "MANIFEST.SIG" through fusefat: names are compared in lower case.
+        self._fold_case = fold_case
         self._device = root.stat().st_dev
 
     def _path(self, rel: str) -> Path:
@@ -85,7 +88,10 @@ class LocalStickFiles:
     def list_dir(self, rel: str) -> list[tuple[str, bool]]:
         try:
             with os.scandir(self._path(rel)) as entries:
-                return sorted((e.name, e.is_dir(follow_symlinks=False)) for e in entries)
+                return sorted(
+                    (e.name.lower() if self._fold_case else e.name, e.is_dir(follow_symlinks=False))
+                    for e in entries
+                )
         except FileNotFoundError:
             return []
 

@@ -161,6 +161,14 @@ class StickImage:
             for part in sorted(bundle.iterdir()):
                 (target / part.name).write_bytes(part.read_bytes())
 
+    def put_bundle_in_capitals(self, bundle: Path, name: str) -> None:
+        """A bundle copied by a DOS-style tool (mtools): plain 8.3 names, listed in capitals."""
+        assert self.fs == "vfat"
+        folder = f"::{stick.INBOX}/{name}"
+        run("mmd", "-i", str(self.path), f"::{stick.STICK_FOLDER}", f"::{stick.INBOX}", folder)
+        files = sorted(str(p) for p in bundle.iterdir())
+        run("mcopy", "-i", str(self.path), *files, f"{folder}/")
+
     def read(self, rel: str) -> bytes | None:
         with self.opened() as root:
             path = root / rel

@@ -214,6 +214,19 @@ async def test_a_stick_crowded_with_ten_thousand_photos_syncs_like_an_empty_one(
     print(f"plug to safe-to-remove with 10,000 other files: {seconds:.2f} s")
 
 
+async def test_a_bundle_copied_with_8_3_names_in_capitals_is_read(
+    tmp_path: Path, fleet: Fleet, course_bundle: Path, loops: Callable[[int], Loops]
+) -> None:
+    image = StickImage(tmp_path / "dos.img")
+    image.put_bundle_in_capitals(course_bundle, "cont-1")
+    loop = loops(1)
+    [name] = loop.names
+    async with real_hub(tmp_path, fleet, loop) as hub:
+        state = await hub.visit(name, image)
+        assert state["message"] == "Done: safe to remove.", state
+        assert COURSE_IN in state["results"]
+
+
 @pytest.mark.parametrize("fs", ["exfat", "ext4"])
 async def test_exfat_and_ext4_sticks_are_synced_like_fat_ones(
     tmp_path: Path, fleet: Fleet, course_bundle: Path, loops: Callable[[int], Loops], fs: str
