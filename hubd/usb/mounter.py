@@ -48,8 +48,9 @@ class Mounter(Protocol):
         """Mount the device at its fixed place."""
         ...
 
-    async def unmount(self, name: str) -> None:
-        """Unmount it (lazily if the stick is already gone)."""
+    async def unmount(self, name: str) -> bool:
+        """Unmount it (lazily if the stick is already gone); False when what was written may
+        not have reached the stick yet (a FUSE program still busy)."""
         ...
 
 
@@ -130,5 +131,6 @@ class HelperMounter:
             label=str(answer.get("label", "")),
         )
 
-    async def unmount(self, name: str) -> None:
-        await self._ask("unmount", name)
+    async def unmount(self, name: str) -> bool:
+        answer = await self._ask("unmount", name)
+        return bool(answer.get("flushed", True))

@@ -34,6 +34,10 @@ REMOVED_TOO_EARLY = (
     'Removed too early: the stick was pulled out before "safe to remove". Nothing on this hub '
     "was harmed; plug it in again to finish."
 )
+NOT_FLUSHED = (
+    "The hub could not make sure everything reached the stick; plug it in again before "
+    "taking it to the next hub."
+)
 HUB_STOPPING = "The hub was stopping before it finished; plug the stick in again to finish."
 
 FilesFactory = Callable[[BlockDevice, "LocalStickFiles"], StickFiles]
@@ -169,17 +173,26 @@ class StickService:
         except Exception:
             _LOGGER.exception("Stick %s: unexpected failure", device.node)
             state.problems.append("The hub hit an unexpected problem; see the hub's log.")
-        await self._close(device, mounted is not None)
+        if not await self._close(device, mounted is not None):
+            outcome = "failed"
         self._finish(state, outcome, hub.monotonic())
 
-    async def _close(self, device: BlockDevice, mounted: bool) -> None:
+    async def _close(self, device: BlockDevice, mounted: bool) -> bool:
+        """Unmount; False when what was written may not have reached the stick."""
         if not mounted:
-            return
+            return True
         self.board.set_phase(self.board.get(device.name) or StickState(device.name), "closing")
         try:
-            await asyncio.shield(self._mounter.unmount(device.name))
+            flushed = await asyncio.shield(self._mounter.unmount(device.name))
         except MountError as exc:
             _LOGGER.warning("Stick %s could not be unmounted: %s", device.node, exc.message)
+            return True
+        if not flushed:
+            _LOGGER.warning("Stick %s: its FUSE program was still writing after 30 s", device.node)
+            state = self.board.get(device.name)
+            if state is not None:
+                state.problems.append(NOT_FLUSHED)
+        return flushed
 
     def _finish(self, state: StickState, outcome: str, now: float, message: str = "") -> None:
         state.finished = now

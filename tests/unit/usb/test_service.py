@@ -19,7 +19,7 @@ import pytest
 from hubd.usb.devices import BlockDevice, Change
 from hubd.usb.monitor import StickWatcher, UeventSignal
 from hubd.usb.mounter import Mounted
-from hubd.usb.service import SignalHook, StickService
+from hubd.usb.service import NOT_FLUSHED, SignalHook, StickService
 from hubd.usb.status import StickBoard, StickState
 from hubd.usb.stickfiles import LocalStickFiles, StickFiles
 from tests.unit.bundle.bundlekit import Fleet
@@ -58,6 +58,7 @@ class FolderMounter:
 
     root: Path
     calls: list[str] = field(default_factory=list)
+    flushed: bool = True  # False: the FUSE program was still writing after the unmount
 
     async def probe(self, name: str) -> tuple[str, str]:
         return "vfat", "ROUTE1"
@@ -66,8 +67,9 @@ class FolderMounter:
         self.calls.append(f"mount {name}")
         return Mounted(self.root / name, "vfat", read_only=False)
 
-    async def unmount(self, name: str) -> None:
+    async def unmount(self, name: str) -> bool:
         self.calls.append(f"unmount {name}")
+        return self.flushed
 
 
 class StuckFiles(FaultyFiles):
@@ -198,6 +200,18 @@ async def test_the_signal_hook_hears_busy_done_then_idle_when_the_stick_is_pulle
     await run.service.on_change(Change(frozenset(), frozenset({stick})))
     await run.until("sdb", "removed")
     assert await run.signals(hook_log[1]) == ["busy sdb", "done sdb", "idle sdb"]
+
+
+async def test_a_stick_whose_last_writes_may_not_have_landed_is_not_called_done(
+    tmp_path: Path, fleet: Fleet, running: Callable[..., Running], hook_log: tuple[str, Path]
+) -> None:
+    plug(tmp_path, "sdb", fleet)
+    run = running(lambda _d, local: local)
+    run.mounter.flushed = False
+    await run.service.on_change(Change(frozenset({device("sdb")}), frozenset()))
+    state = await run.until("sdb", "failed")
+    assert state.problems == [NOT_FLUSHED], state.problems
+    assert await run.signals(hook_log[1]) == ["busy sdb", "failed sdb"]
 
 
 async def test_a_second_stick_pulled_while_it_waits_is_not_synced(
