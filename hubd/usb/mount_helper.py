@@ -44,10 +44,11 @@ FUSE_PROGRAMS = frozenset({"fusefat", "mount.exfat-fuse", "mount.exfat", "exfat-
 class Refused(Exception):
     """A request the helper will not carry out; the message is for a person."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, detail: str = "") -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.detail = detail  # for the engineer's log: what the mount program said
 
 
 def _run(argv: list[str], timeout: float = TIMEOUT) -> subprocess.CompletedProcess[str]:
@@ -203,8 +204,13 @@ def do_mount(name: str, args: argparse.Namespace) -> dict[str, Any]:
     if result.returncode != 0 or not os.path.ismount(target):
         with contextlib.suppress(OSError):
             target.rmdir()
-        detail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no message"]
-        raise Refused("mount_failed", f"The stick could not be opened ({detail[0][:200]}).")
+        said = (result.stderr or result.stdout).strip().replace("\n", " | ")
+        raise Refused(
+            "mount_failed",
+            "The stick could not be opened; it may be damaged. Try it in a computer, or use "
+            "another stick.",
+            said[-500:],
+        )
     if found["fs_type"] == "ext4" and owner and not read_only:
         _own_stick_folder(target, owner)
     return {"mount_point": str(target), "read_only": read_only, **found}
@@ -305,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             raise Refused("bad_request", "The request is not understood.")
         answer = {"ok": True, **handle(request, args)}
     except Refused as exc:
-        answer = {"ok": False, "code": exc.code, "error": exc.message}
+        answer = {"ok": False, "code": exc.code, "error": exc.message, "detail": exc.detail}
     except (ValueError, OSError, subprocess.TimeoutExpired) as exc:
         answer = {"ok": False, "code": "failed", "error": f"The helper failed: {exc}"[:300]}
     sys.stdout.write(json.dumps(answer) + "\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 from hubd.errors import HubError
 
 MAX_ANSWER = 4096
+_LOGGER = logging.getLogger(__name__)
 
 
 class MountError(HubError):
@@ -86,6 +88,8 @@ class HelperMounter:
         if not isinstance(answer, dict):
             raise MountError("The stick helper gave an answer the hub does not understand.")
         if not answer.get("ok"):
+            if answer.get("detail"):
+                _LOGGER.warning("Stick helper, %s %s: %s", op, name, str(answer["detail"])[:500])
             raise MountError(
                 str(answer.get("error", "The stick helper refused.")),
                 code=f"stick_{answer.get('code', 'refused')}",
