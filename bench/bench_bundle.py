@@ -36,10 +36,13 @@ MB = 1_000_000
 
 
 def media_like(size: int) -> Iterator[bytes]:
-    """Blocks that compress about as little as real video: mostly random, some padding."""
-    block = os.urandom(900_000) + bytes(100_000)
+    """Blocks that compress about as little as real video: mostly random, some padding.
+
+    Every block is new: a repeated block would sit inside zstd's window and compress to
+    almost nothing, which no video does."""
     left = size
     while left > 0:
+        block = os.urandom(900_000) + bytes(100_000)
         yield block[: min(left, len(block))]
         left -= len(block)
 
