@@ -52,6 +52,7 @@ def create_app(config: Config, deps: Deps | None = None) -> web.Application:
     app[keys.STATIC] = static_files.StaticFiles(webui_dir() / "static")
     app[keys.TEMPLATES] = make_templates()
     app[keys.TEMPLATES].globals["static_url"] = app[keys.STATIC].url
+    app[keys.TEMPLATES_BY_LANGUAGE] = {}
     app[keys.STARTED_AT] = deps.monotonic()
     app[keys.SESSIONS] = SessionCache(deps.monotonic)
     app[keys.CATALOGUES] = Catalogues(webui_dir() / "locale")

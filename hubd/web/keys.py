@@ -32,6 +32,8 @@ CLOCK = web.AppKey("clock", HybridClock)
 IDENTITY = web.AppKey("identity", HubIdentity)
 HUB_KEYS = web.AppKey("hub_keys", HubKeys)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
+# The same templates compiled per interface language, made on first use (hubd/web/render.py).
+TEMPLATES_BY_LANGUAGE = web.AppKey("templates_by_language", dict[str, jinja2.Environment])
 STARTED_AT = web.AppKey("started_at", float)
 SESSIONS = web.AppKey("sessions", SessionCache)
 CATALOGUES = web.AppKey("catalogues", Catalogues)

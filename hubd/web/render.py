@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
+import jinja2
 from aiohttp import web
 
 from hubd.web import keys
 from hubd.web.cookies import request_cookie
 from hubd.web.csrf import csrf_token, remember_csrf
 from hubd.web.i18n import LANGUAGE_COOKIE, LANGUAGES, negotiate
+from hubd.web.template_language import language_environment
 
 ONE_YEAR = 365 * 24 * 3600
 _KEPT_PAGES = 64
@@ -28,7 +30,7 @@ def page_language(request: web.Request) -> str:
 
 def render_html(request: web.Request, template: str, *, status: int = 200, **context: Any) -> str:
     lang = page_language(request)
-    env = request.app[keys.TEMPLATES]
+    env = _environment(request.app, lang)
     context.setdefault("learner", None)
     return env.get_template(template).render(
         request=request,
@@ -39,6 +41,17 @@ def render_html(request: web.Request, template: str, *, status: int = 200, **con
         **request.app[keys.CATALOGUES].template_functions(lang),
         **context,
     )
+
+
+def _environment(app: web.Application, lang: str) -> jinja2.Environment:
+    """The templates compiled for one language (hubd/web/template_language.py)."""
+    by_language = app[keys.TEMPLATES_BY_LANGUAGE]
+    env = by_language.get(lang)
+    if env is None:
+        env = by_language[lang] = language_environment(
+            app[keys.TEMPLATES], app[keys.CATALOGUES].get(lang)
+        )
+    return env
 
 
 def render(
