@@ -6,9 +6,10 @@
 #       [--ssh-authorized-keys FILE]
 #
 # arm64 (the default) is the Raspberry Pi image; amd64 is the same recipe for a PC or for
-# qemu (the boot test). Writes DIR/hub-ARCH.img, and for amd64 also hub-amd64.vmlinuz and
-# hub-amd64.initrd for qemu's direct kernel boot. Needs root, mmdebstrap, e2fsprogs, fdisk,
-# dosfstools, mtools, and for arm64 on a PC qemu-user-static with binfmt. docs/appliance.md.
+# qemu (the boot test). Writes DIR/hub-ARCH.img, and beside it hub-ARCH.vmlinuz and
+# hub-ARCH.initrd for qemu's direct kernel boot (the boot tests). Needs root, mmdebstrap,
+# e2fsprogs, fdisk, dosfstools, mtools, and for arm64 on a PC qemu-user-static with binfmt.
+# docs/appliance.md.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -37,7 +38,7 @@ while [ $# -gt 0 ]; do
     --wifi-passphrase) WIFI_PASSPHRASE=$2; shift 2 ;;
     --wifi-country) WIFI_COUNTRY=$2; shift 2 ;;
     --ssh-authorized-keys) SSH_KEYS=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
@@ -94,6 +95,7 @@ export HUBD_ARCH=$ARCH HUBD_WORK=$WORK HUBD_ROOT=$ROOT HUBD_HERE=$HERE HUB_CONFI
 mmdebstrap --variant=minbase --architectures="$ARCH" \
   --include="$(IFS=,; echo "${packages[*]}")" \
   --setup-hook="\"$HERE/hooks/setup.sh\" \"\$1\"" \
+  --essential-hook="\"$HERE/hooks/essential.sh\" \"\$1\"" \
   --customize-hook="\"$HERE/hooks/customize.sh\" \"\$1\"" \
   "$SUITE" "$WORK/rootfs" \
   "deb $MIRROR $SUITE main non-free-firmware" \
@@ -105,5 +107,8 @@ step "filesystems and the partitioned image"
 if [ "$ARCH" = amd64 ]; then
   cp "$WORK/vmlinuz" "$OUT/hub-amd64.vmlinuz"
   cp "$WORK/initrd" "$OUT/hub-amd64.initrd"
+else
+  cp "$WORK/qemu-vmlinuz" "$OUT/hub-arm64.vmlinuz"
+  cp "$WORK/qemu-initrd" "$OUT/hub-arm64.initrd"
 fi
 step "done: $OUT/hub-$ARCH.img ($(du -h --apparent-size "$OUT/hub-$ARCH.img" | cut -f1))"

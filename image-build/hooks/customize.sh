@@ -89,11 +89,24 @@ rm -f "$root/var/lib/dbus/machine-id"
 rm -rf "$root/var/lib/hubd/"* "$root/var/lib/apt/lists/"* "$root/var/cache/apt/"*.bin \
   "$root/var/cache/apt/archives/"*.deb "$root/var/log/"*.log
 
-# Direct kernel boot (amd64 under qemu) takes the kernel and initramfs from outside.
+# The initramfs, made once now that every package is in (essential.sh held it back). Its
+# post-update hooks run too: on arm64, raspi-firmware copies it to the boot partition.
+rm -f "$root/usr/sbin/update-initramfs"
+in_root dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs
+in_root update-initramfs -c -k all
+
+# Direct kernel boot under qemu takes the kernel and initramfs from outside: amd64 on a PC
+# board (assemble.sh also puts them on its boot partition), arm64 on qemu's virt board.
+kernel=$(readlink -f "$root/vmlinuz" 2>/dev/null || true)
+[ -f "$kernel" ] || kernel=$(ls -1 "$root"/boot/vmlinuz-* | sort -V | tail -n 1)
+initrd=$(readlink -f "$root/initrd.img" 2>/dev/null || true)
+[ -f "$initrd" ] || initrd=$(ls -1 "$root"/boot/initrd.img-* | sort -V | tail -n 1)
 if [ "$HUBD_ARCH" = amd64 ]; then
-  cp "$(readlink -f "$root/vmlinuz")" "$HUBD_WORK/vmlinuz"
-  cp "$(readlink -f "$root/initrd.img")" "$HUBD_WORK/initrd"
+  cp "$kernel" "$HUBD_WORK/vmlinuz"
+  cp "$initrd" "$HUBD_WORK/initrd"
 else
+  cp "$kernel" "$HUBD_WORK/qemu-vmlinuz"
+  cp "$initrd" "$HUBD_WORK/qemu-initrd"
   # The Raspberry Pi firmware boots the kernel with this command line.
   echo "console=serial0,115200 console=tty1 root=LABEL=hub-root rootfstype=ext4 fsck.repair=yes rootwait" \
     > "$root/boot/firmware/cmdline.txt"
