@@ -2,7 +2,8 @@
 
 Small files a classroom asks for again and again (captions, lesson text, quiz files) are kept
 in memory by their sha256 and answered without opening a file in a thread; a Range request
-and anything large still goes through sendfile.
+and anything large goes through sendfile (hubd/web/blob_response.py, or aiohttp's
+FileResponse for conditional requests).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from hubd.content.package import check_path
 from hubd.errors import CoursePackageError, NotFound
 from hubd.storage import catalogue
 from hubd.web import keys
+from hubd.web.blob_response import blob_response, is_plain_read
 
 _LOGGER = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -79,7 +81,13 @@ async def course_file(request: web.Request) -> web.StreamResponse:
     if ctype.split(";")[0] in _ACTIVE:
         headers["Content-Security-Policy"] = "sandbox allow-scripts"
     if found.size > _SMALL_FILE_BYTES or "Range" in request.headers:
-        return web.FileResponse(blob, headers=headers)
+        if not is_plain_read(request):
+            return web.FileResponse(blob, headers=headers)
+        try:
+            return blob_response(request, blob, headers)
+        except OSError:
+            _LOGGER.error("Course file %s of %s is missing from the blob store", path, course_id)
+            raise NotFound("This lesson's file is missing from the hub.") from None
     # The content's hash is the perfect validator: the same path in a new version is a new blob.
     headers["ETag"] = f'"{found.sha256}"'
     headers["Accept-Ranges"] = "bytes"
