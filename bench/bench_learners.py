@@ -476,6 +476,21 @@ def report_media(label: str, run: WrkRun, seconds: float) -> float:
     return rate
 
 
+def run_learners(hub: Hub, data: Path, pid: int, args: argparse.Namespace) -> None:
+    print(f"\n== {args.learners} learners, {args.seconds:.0f} s each ==")
+    paced = run_wrk(
+        "learners.lua", hub.url, args.learners, args.seconds, pid,
+        str(data), str(args.think_ms), "1",
+    )  # fmt: skip
+    report_learners(f"think time ~{args.think_ms} ms", paced, args.seconds)
+    flat_out = run_wrk(
+        "learners.lua", hub.url, args.learners, args.seconds, pid, str(data), "0", "2",
+    )  # fmt: skip
+    report_learners("no think time (saturated)", flat_out, args.seconds)
+    rss, peak = memory_mb(pid)
+    print(f"{'server memory':<28} RSS now {rss:.0f} MB, peak {peak:.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--learners", type=int, default=200)
@@ -484,6 +499,9 @@ def main() -> None:
     parser.add_argument("--media-mb", type=int, default=64)
     parser.add_argument("--media-connections", type=int, default=8)
     parser.add_argument("--media-rounds", type=int, default=3)
+    parser.add_argument(
+        "--media-only", action="store_true", help="only the media comparison with nginx"
+    )
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool) and not Path(f"/usr/sbin/{tool}").exists():
@@ -511,19 +529,8 @@ def main() -> None:
                 f"client: wrk, 1 thread, {args.learners} connections (one per learner), "
                 f"in its own process beside one `hubd serve` process"
             )
-            print(f"\n== {args.learners} learners, {args.seconds:.0f} s each ==")
-            paced = run_wrk(
-                "learners.lua", hub.url, args.learners, args.seconds, server.pid,
-                str(data), str(args.think_ms), "1",
-            )  # fmt: skip
-            report_learners(f"think time ~{args.think_ms} ms", paced, args.seconds)
-            flat_out = run_wrk(
-                "learners.lua", hub.url, args.learners, args.seconds, server.pid,
-                str(data), "0", "2",
-            )  # fmt: skip
-            report_learners("no think time (saturated)", flat_out, args.seconds)
-            rss, peak = memory_mb(server.pid)
-            print(f"{'server memory':<28} RSS now {rss:.0f} MB, peak {peak:.0f} MB")
+            if not args.media_only:
+                run_learners(hub, data, server.pid, args)
 
             print(
                 f"\n== media: 1 MiB Range reads of a {hub.media_size >> 20} MiB file, "
