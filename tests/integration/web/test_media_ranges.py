@@ -3,6 +3,8 @@ file comes whole, and a new course version is what plays next."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -125,3 +127,37 @@ async def test_missing_films_are_friendly_404_pages(client: Client, make_course:
     response = await client.get(FILM, headers={"Range": "bytes=0-99"})
     assert response.status == 404
     assert "file is missing from the hub" in await response.text()
+
+
+def open_handles_of(path: Path) -> int:
+    """How many of this process's file descriptors have `path` open."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            count += os.readlink(f"/proc/self/fd/{fd}") == str(path)
+    return count
+
+
+async def test_player_that_gives_up_mid_film_leaves_nothing_open(
+    client: Client, make_course: Any
+) -> None:
+    video = os.urandom(24 * 1024 * 1024)
+    await install(client, make_course(video=video))
+    async with client.app[keys.STORE].reader() as db:
+        found = await catalogue.find_file(db, "fracciones", "media/pizza.webm")
+    assert found is not None
+    blob = client.app[keys.BLOBS].path_for(found.sha256)
+    # A player seeking again drops the piece it was getting after a few kilobytes.
+    for _ in range(3):
+        reader, writer = await asyncio.open_connection(client.host, client.port)
+        writer.write(f"GET {FILM} HTTP/1.1\r\nHost: hub\r\nRange: bytes=0-\r\n\r\n".encode())
+        await writer.drain()
+        assert (await reader.readline()).startswith(b"HTTP/1.1 206")
+        await reader.readexactly(64 * 1024)
+        writer.close()
+    deadline = asyncio.get_running_loop().time() + 30
+    while open_handles_of(blob) and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+    assert open_handles_of(blob) == 0
+    after = await client.get(FILM, headers={"Range": "bytes=100-199"})
+    assert await after.read() == video[100:200]
