@@ -20,12 +20,15 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from hubd.config import OnlineSection, render_config
-from hubd.web.sessions import LEARNER_COOKIE
-from tests.e2e.test_stick_route import _first_start, _hub_config, _register_with_session
+from tests.e2e.test_stick_route import (
+    _first_start,
+    _hub_config,
+    _post_progress,
+    _register_with_session,
+)
 from tests.integration.central.centralkit import write_settings
 from tests.unit.bundle.bundlekit import Fleet
 
@@ -128,15 +131,7 @@ async def test_a_running_hub_syncs_with_central_by_itself(fleet: Fleet, tmp_path
             {"id": str(uuid.uuid4()), "type": t, "course_id": "c1", "lesson_id": "l1"}
             for t in ("lesson_started", "lesson_completed")
         ]
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(
-                url + "api/v1/progress",
-                json={"events": events},
-                headers={"Cookie": f"{LEARNER_COOKIE}={token}"},
-            ) as response,
-        ):
-            assert response.status == 200, await response.text()
+        await _post_progress(url, token, events)
         # By itself, the hub asks to join, and is refused until an operator approves it.
         await hub.wait_for_line("Request to join sent to central")
         await hub.wait_for_line("refused: This progress bundle comes from a hub that is not")

@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 import aiohttp
@@ -72,6 +73,19 @@ async def _first_start(config: Config) -> str:
     finally:
         await store.close()
     return identity.hub_id
+
+
+async def _post_progress(url: str, token: str, events: Sequence[object]) -> None:
+    """What a learner's browser sends: progress events under the learner's session cookie."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            url + "api/v1/progress",
+            json={"events": events},
+            headers={"Cookie": f"{LEARNER_COOKIE}={token}"},
+        ) as response,
+    ):
+        assert response.status == 200, await response.text()
 
 
 async def _register_with_session(config: Config) -> tuple[str, str]:
@@ -170,15 +184,7 @@ async def test_a_learners_record_goes_round_the_route_through_real_processes(
                 "lesson_id": "l1",
             },
         ]
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(
-                url + "api/v1/progress",
-                json={"events": events},
-                headers={"Cookie": f"{LEARNER_COOKIE}={token}"},
-            ) as response,
-        ):
-            assert response.status == 200, await response.text()
+        await _post_progress(url, token, events)
     finally:
         assert daemon.process is not None
         daemon.process.terminate()
