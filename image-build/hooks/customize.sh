@@ -56,14 +56,19 @@ in_root /opt/hubd/bin/hubd --version
 } > "$root/etc/hostapd/hostapd.conf"
 chmod 0600 "$root/etc/hostapd/hostapd.conf"
 
-# Mounts: the hub's data on its own partition; /tmp in RAM.
+# Mounts. The system partition is read-only: nothing at run time writes to it, so a power cut
+# cannot damage it (first boot opens it for writing once, for the card's own keys). The hub's
+# data is on its own partition; what the system writes as it runs (/tmp, /var/tmp, /var/log)
+# is in RAM.
 {
-  echo "LABEL=hub-root   /              ext4  defaults,noatime,errors=remount-ro          0 1"
+  echo "LABEL=hub-root   /              ext4  ro,noatime                                  0 1"
   echo "LABEL=hub-state  /var/lib/hubd  ext4  defaults,noatime,nodev,nosuid,noexec        0 2"
   if [ "$HUBD_ARCH" = arm64 ]; then
     echo "LABEL=HUB-BOOT   /boot/firmware vfat  defaults,noatime,noauto,x-systemd.automount 0 2"
   fi
   echo "tmpfs            /tmp           tmpfs defaults,nosuid,nodev,size=64M               0 0"
+  echo "tmpfs            /var/tmp       tmpfs defaults,nosuid,nodev,size=16M               0 0"
+  echo "tmpfs            /var/log       tmpfs defaults,nosuid,nodev,noexec,size=16M,mode=0755 0 0"
 } > "$root/etc/fstab"
 
 echo hub > "$root/etc/hostname"
@@ -75,6 +80,9 @@ in_root systemctl enable hubd.service hubd-firstboot.service hubd-stick.socket \
   systemd-networkd.service hostapd.service dnsmasq.service ssh.service
 # Booting must not wait for a network that a classroom does not have.
 in_root systemctl mask systemd-networkd-wait-online.service
+# Jobs that would write to the read-only system partition and have nothing to do on a hub:
+# package list updates (no internet; updates come on a new card) and dpkg's database backup.
+in_root systemctl mask apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer
 
 # SSH for engineers: keys only, and only the ones given at build time.
 sed -i 's/^#\?PasswordAuthentication.*/PasswordAuthentication no/' "$root/etc/ssh/sshd_config"
@@ -88,6 +96,18 @@ rm -f "$root"/etc/ssh/ssh_host_*
 rm -f "$root/var/lib/dbus/machine-id"
 rm -rf "$root/var/lib/hubd/"* "$root/var/lib/apt/lists/"* "$root/var/cache/apt/"*.bin \
   "$root/var/cache/apt/archives/"*.deb "$root/var/log/"*.log
+
+# Caches that systemd rebuilds when /usr is newer than /etc and /var (hwdb, ldconfig, the
+# journal catalogue) are built now: on the read-only card they could not be.
+in_root systemd-hwdb update
+in_root ldconfig
+in_root journalctl --update-catalog
+touch "$root/etc/.updated" "$root/var/.updated"
+# State folders systemd would otherwise try to make at start (logind's would fail the unit).
+install -d -m 0755 "$root/var/lib/systemd/linger" "$root/var/lib/systemd/backlight"
+# The radio's on/off state is not restored from the card: nothing can switch the access
+# point off for good, and there is no state file to write.
+in_root systemctl mask systemd-rfkill.service systemd-rfkill.socket
 
 # The initramfs, made once now that every package is in (essential.sh held it back). Its
 # post-update hooks run too: on arm64, raspi-firmware copies it to the boot partition.
@@ -108,6 +128,6 @@ else
   cp "$kernel" "$HUBD_WORK/qemu-vmlinuz"
   cp "$initrd" "$HUBD_WORK/qemu-initrd"
   # The Raspberry Pi firmware boots the kernel with this command line.
-  echo "console=serial0,115200 console=tty1 root=LABEL=hub-root rootfstype=ext4 fsck.repair=yes rootwait" \
+  echo "console=serial0,115200 console=tty1 root=LABEL=hub-root ro rootfstype=ext4 fsck.repair=yes rootwait" \
     > "$root/boot/firmware/cmdline.txt"
 fi
