@@ -1,39 +1,36 @@
 """A sync with a stick folder from the command line (``hubd sync-stick DIR``).
 
 The technician's manual mode (a stick mounted by hand, a hub without automount) and the way
-the end-to-end test drives a real hub process. It uses the very same functions as the USB
-session: replies addressed to this hub are applied, then this hub's progress bundle is
-written into its outbox, under a name readers ignore until it is complete, and the bundle it
-replaces is deleted only after that.
+the end-to-end test drives a real hub process. It runs the USB session itself on the folder:
+the same checks of the stick's programme, courses and replies brought in (verified, copied to
+the hub's disk, applied in one transaction, bundles already handled skipped), this hub's
+request to join and progress written into its outbox in commit order and read back, and the
+visit's lines added to the stick's status file.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import secrets
-import shutil
+import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hubd.bundle import bundle_folder_name, write_enrolment
-from hubd.bundle.folder import fsync_dir
 from hubd.config import DEFAULT_CONFIG_PATH, load_config
-from hubd.content.from_bundle import BundleRefused
+from hubd.content.blobs import BlobStore
 from hubd.deps import Deps
 from hubd.fleet import hub_keys
 from hubd.storage.identity import ensure_identity
 from hubd.storage.store import Store
-from hubd.storage.sync_export import central_has_answered
 from hubd.sync.hlc import HybridClock
 from hubd.sync_session.context import HubSync
-from hubd.sync_session.progress_out import write_progress_bundle
-from hubd.sync_session.reply_in import apply_reply_bundle
-from hubd.usb import stick
+from hubd.usb.session import Session, run_steps
+from hubd.usb.stickfiles import LocalStickFiles
+from hubd.usb.wiring import hub_side_for
 
-#: Room left free on the stick for other hubs on the route.
-STICK_MARGIN_BYTES = 16 << 20
+#: Filesystems that ignore the case of names (a stick mounted by hand may be any of them).
+CASE_BLIND = frozenset({"vfat", "msdos", "exfat", "fuseblk", "fuse.fusefat", "fuse.exfat"})
 
 
 @dataclass
@@ -44,92 +41,39 @@ class StickSync:
     problems: list[str] = field(default_factory=list)
 
 
-def _manifest(folder: Path) -> dict[str, object]:
-    try:
-        loaded = json.loads((folder / "manifest.json").read_bytes())
-    except (OSError, ValueError):
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
-
-
-def _replies_for(inbox: Path, me: str) -> list[Path]:
-    """Finished reply folders addressed to this hub (a peek only to choose; all is verified)."""
-    if not inbox.is_dir():
-        return []
-    return [
-        folder
-        for folder in sorted(inbox.iterdir())
-        if (folder / "manifest.sig").exists()
-        and _manifest(folder).get("kind") == "reply"
-        and _manifest(folder).get("recipient") == me
-    ]
-
-
-def _has_enrolment(box: Path) -> bool:
-    return any(_manifest(f).get("kind") == "enrol" for f in box.iterdir())
-
-
-def _prepare_outbox(root: Path, me: str) -> tuple[Path, int]:
-    box = root / stick.outbox(me)
-    box.mkdir(parents=True, exist_ok=True)
-    return box, shutil.disk_usage(root).free - STICK_MARGIN_BYTES
-
-
-def _commit(box: Path, staging: Path, name: str) -> Path:
-    """Give the finished bundle its real (new) name, then drop the progress it replaces."""
-    final = box / name
-    staging.rename(final)
-    fsync_dir(box)
-    for old in box.iterdir():
-        if old != final and _manifest(old).get("kind", "progress") == "progress":
-            shutil.rmtree(old, ignore_errors=True)
-    fsync_dir(box)
-    return final
+def filesystem_type(folder: Path) -> str:
+    """The type of the filesystem ``folder`` is on, from the kernel's mount table."""
+    target = os.path.realpath(folder)
+    best, kind = "", ""
+    with Path("/proc/self/mounts").open(encoding="utf-8") as mounts:
+        for line in mounts:
+            fields = line.split()
+            point = fields[1].replace("\\040", " ")
+            inside = target == point or target.startswith(point.rstrip("/") + "/")
+            if inside and len(point) >= len(best):
+                best, kind = point, fields[2]
+    return kind
 
 
 async def sync_with_folder(hub: HubSync, root: Path) -> StickSync:
-    """Apply this hub's replies found under `root`, then write its progress bundle there."""
-    result = StickSync()
-    me = hub.keys.key_id
-    for folder in await asyncio.to_thread(_replies_for, root / stick.INBOX, me):
-        try:
-            report = await apply_reply_bundle(hub, folder)
-            result.lines.append(report.summary())
-        except BundleRefused as exc:
-            result.problems.append(f"{folder.name}: {exc.message}")
-    box, budget = await asyncio.to_thread(_prepare_outbox, root, me)
-    await _ask_to_join(hub, box, result)
-    staging = box / f".new-{secrets.token_hex(4)}"
-    try:
-        manifest = await write_progress_bundle(hub, staging, budget)
-        if manifest is None:
-            result.problems.append("The stick is full: no progress could be written.")
-            return result
-        final = await asyncio.to_thread(_commit, box, staging, bundle_folder_name(manifest))
-    finally:
-        await asyncio.to_thread(shutil.rmtree, staging, True)
-    result.lines.append(f"Took out: learners' progress ({final.name}).")
-    return result
-
-
-async def _ask_to_join(hub: HubSync, box: Path, result: StickSync) -> None:
-    """Until central has answered once, this hub's request to join rides on every stick."""
-    async with hub.store.reader() as db:
-        answered = await central_has_answered(db)
-    if answered or await asyncio.to_thread(_has_enrolment, box):
-        return
-    await asyncio.to_thread(
-        write_enrolment,
-        hub.keys,
-        box / "enro-1",
-        fleet=hub.trust().fleet,
-        hub_name=hub.identity.name,
+    """One USB session on the stick mounted at ``root``: bring in, take out, note the visit."""
+    fold_case = await asyncio.to_thread(filesystem_type, root) in CASE_BLIND
+    session = Session(
+        files=LocalStickFiles(root, fold_case=fold_case),
+        hub=hub_side_for(hub, BlobStore(hub.config.blobs_dir), time.monotonic),
+        read_only=not os.access(root, os.W_OK),
+        report=lambda phase, message: None,
+        progress=lambda done, total: None,
     )
-    result.lines.append("Took out: this hub's request to join.")
+    await run_steps(session)
+    return StickSync(session.results, session.problems)
 
 
 async def _run(config_path: Path, root: Path) -> int:
     config = load_config(config_path)
+    if not await asyncio.to_thread(root.is_dir):
+        print(f"problem: {root} is not a folder; give the folder the stick is mounted at.")
+        return 2
     deps = Deps()
     keys = await asyncio.to_thread(hub_keys, config)
     store = await Store.open(config.database_path)

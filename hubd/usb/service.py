@@ -16,15 +16,7 @@ from typing import ClassVar
 
 from hubd.usb.devices import BlockDevice, Change, unreadable
 from hubd.usb.mounter import Mounter, MountError
-from hubd.usb.session import (
-    STEPS,
-    HubSide,
-    Session,
-    Step,
-    StickFailed,
-    status_entry,
-    write_status,
-)
+from hubd.usb.session import STEPS, HubSide, Session, Step, run_steps, status_entry
 from hubd.usb.status import BUSY, StickBoard, StickState
 from hubd.usb.stickfiles import LocalStickFiles, StickFiles
 
@@ -145,14 +137,8 @@ class StickService:
                 progress=_progress_reporter(state, hub.monotonic, device.name),
             )
             try:
-                for step in self._steps:
-                    await step(session)
-                outcome = "done"
-            except StickFailed as exc:
-                session.problems.append(exc.message)
-                if exc.answering:  # a full stick still takes a line in its status file
-                    with contextlib.suppress(StickFailed):
-                        await write_status(session, "Not finished.")
+                if await run_steps(session, self._steps):
+                    outcome = "done"
             finally:
                 state.results[:] = session.results
                 state.problems[:] = session.problems

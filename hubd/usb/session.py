@@ -428,3 +428,19 @@ def _wall_text(ms: int) -> str:
 
 
 STEPS: tuple[Step, ...] = (check_stick, read_incoming, write_outbox, write_status)
+
+
+async def run_steps(s: Session, steps: Sequence[Step] = STEPS) -> bool:
+    """Run the steps in order; True when all ran. A StickFailed ends the session with its
+    message among the problems, and a stick that still answers (a full one) gets its line in
+    the status file."""
+    try:
+        for step in steps:
+            await step(s)
+    except StickFailed as exc:
+        s.problems.append(exc.message)
+        if exc.answering:
+            with contextlib.suppress(StickFailed):
+                await write_status(s, "Not finished.")
+        return False
+    return True

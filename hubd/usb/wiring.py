@@ -7,15 +7,17 @@ import asyncio
 import contextlib
 import logging
 import shutil
-from collections.abc import AsyncIterator, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from hubd.bundle import ReadPolicy, bundle_folder_name, write_enrolment
+from hubd.content.blobs import BlobStore
 from hubd.content.from_bundle import install_content_bundle
 from hubd.fleet import current_trust
+from hubd.storage.sync_export import central_has_answered
 from hubd.sync_session import (
     HubSync,
     NotInFleet,
@@ -62,9 +64,21 @@ def make_mounter(app: web.Application) -> Mounter:
 
 def hub_side(app: web.Application) -> HubSide:
     """What this hub brings to a session, read fresh for each stick (trust may have changed)."""
-    config = app[keys.CONFIG]
     deps = app[keys.DEPS]
-    hub_keys = app[keys.HUB_KEYS]
+    sync = HubSync(
+        app[keys.CONFIG],
+        app[keys.STORE],
+        app[keys.CLOCK],
+        app[keys.IDENTITY],
+        app[keys.HUB_KEYS],
+        deps.wall_ms,
+    )
+    return hub_side_for(sync, app[keys.BLOBS], deps.monotonic)
+
+
+def hub_side_for(sync: HubSync, blobs: BlobStore, monotonic: Callable[[], float]) -> HubSide:
+    """The same from the hub's parts: the daemon's, or those ``hubd sync-stick`` opens."""
+    config, hub_keys = sync.config, sync.keys
     trust = current_trust(config)
     policy = None
     if trust is not None:
@@ -72,13 +86,7 @@ def hub_side(app: web.Application) -> HubSide:
 
     async def apply_content(folder: Path) -> str:
         report = await install_content_bundle(
-            config,
-            app[keys.STORE],
-            app[keys.BLOBS],
-            app[keys.CLOCK],
-            deps.wall_ms(),
-            hub_keys,
-            folder,
+            config, sync.store, blobs, sync.clock, sync.wall_ms(), hub_keys, folder
         )
         return f'Brought in: course "{report.course_id}" version {report.version}.'
 
@@ -86,19 +94,14 @@ def hub_side(app: web.Application) -> HubSide:
         """Until central answers, this hub's request to join rides on every stick."""
         if not config.fleet.id or any(p.kind == "enrol" for p in outbox):
             return None
+        async with sync.store.reader() as db:
+            if await central_has_answered(db):
+                return None
         folder = staging / "enro-1"
         await asyncio.to_thread(
-            write_enrolment,
-            hub_keys,
-            folder,
-            fleet=config.fleet.id,
-            hub_name=app[keys.IDENTITY].name,
+            write_enrolment, hub_keys, folder, fleet=config.fleet.id, hub_name=sync.identity.name
         )
         return folder
-
-    sync = HubSync(
-        config, app[keys.STORE], app[keys.CLOCK], app[keys.IDENTITY], hub_keys, deps.wall_ms
-    )
 
     async def apply_reply(folder: Path) -> str:
         """Central's answer: acks, learners who arrived from elsewhere, the signed time."""
@@ -125,15 +128,15 @@ def hub_side(app: web.Application) -> HubSide:
     producers: list[Producer] = [enrolment_request, progress]
     return HubSide(
         hub_id=hub_keys.key_id,
-        hub_name=app[keys.IDENTITY].name,
+        hub_name=sync.identity.name,
         fleet=config.fleet.id,
         policy=policy,
         work_dir=config.data_dir / WORK_FOLDER,
         appliers=appliers,
         producers=producers,
-        handled=StoreHandledBundles(app[keys.STORE]),
-        monotonic=deps.monotonic,
-        wall_ms=deps.wall_ms,
+        handled=StoreHandledBundles(sync.store),
+        monotonic=monotonic,
+        wall_ms=sync.wall_ms,
     )
 
 
