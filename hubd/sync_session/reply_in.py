@@ -87,6 +87,7 @@ async def apply_reply_bundle(hub: HubSync, bundle_folder: Path) -> ReplyReport:
     # The in-memory clock follows the floor just stored: central's time and all times seen.
     newest = max([outcome.time_hlc, *(e.hlc for e in reply.entries)])
     hub.clock.observe(newest, hub.wall_ms())
+    hub.wall_ms()  # the daemon's wall clock takes that time now and runs on from it
     acked = outcome.acked.get((hub.identity.hub_id, hub.identity.epoch), 0)
     report = ReplyReport(
         manifest.bundle_id,

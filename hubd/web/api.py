@@ -49,9 +49,21 @@ async def health(request: web.Request) -> web.Response:
             "writes": store.stats.writes,
         },
         "disk": {"free_bytes": usage.free, "total_bytes": usage.total},
+        "clock": _clock_json(app),
         "uptime_seconds": round(app[keys.DEPS].monotonic() - app[keys.STARTED_AT], 1),
     }
     return web.json_response(body, status=200 if database_ok else 503)
+
+
+def _clock_json(app: web.Application) -> dict[str, Any]:
+    """The hub's time, and how far it moved its clock forward since it started (and why)."""
+    wall = app[keys.WALL]
+    moved = wall.last_correction
+    last = None
+    if moved is not None:
+        last = {"by": moved.by, "ahead_ms": moved.ahead_ms, "at_ms": moved.at_ms}
+        last["devices"] = moved.devices
+    return {"now_ms": app[keys.DEPS].wall_ms(), "corrected_ms": wall.offset_ms, "last": last}
 
 
 @routes.get("/api/v1/openapi.json")
@@ -156,6 +168,9 @@ async def record_progress(request: web.Request) -> web.Response:
         except BadRequest as exc:
             raise BadRequest(f"Event {index + 1}: {exc.message}") from None
     app = request.app
+    sent_ms = body.get("sent_ms")
+    if type(sent_ms) is int:  # the browser's clock: the hub's own may be behind (timekeeping)
+        app[keys.WALL].device_time(request.remote or "", sent_ms)
     started = time.perf_counter()
     result = await app[keys.STORE].write(
         progress.append_events(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 
@@ -23,6 +24,7 @@ from hubd.storage.identity import ensure_identity
 from hubd.storage.store import Store
 from hubd.sync.hlc import HybridClock
 from hubd.sync_session.online_wiring import online_sync_context
+from hubd.timekeeping import HubWall
 from hubd.usb import wiring as usb
 from hubd.web import api, captive, keys, media, static_files
 from hubd.web.admin import setup as admin_pages
@@ -38,14 +40,19 @@ _LOGGER = logging.getLogger(__name__)
 
 def create_app(config: Config, deps: Deps | None = None) -> web.Application:
     """Build the hub's web application; resources open on startup and close in reverse."""
+    clock = HybridClock()
     deps = deps or Deps()
+    # Everything in the daemon reads the time through deps.wall_ms: the corrected wall clock.
+    wall = HubWall(deps.wall_ms, deps.monotonic, clock)
+    deps = dataclasses.replace(deps, wall_ms=wall.now_ms)
     app = web.Application(
         middlewares=[error_middleware, security_headers],
         client_max_size=config.web.max_request_bytes,
     )
     app[keys.CONFIG] = config
     app[keys.DEPS] = deps
-    app[keys.CLOCK] = HybridClock()
+    app[keys.CLOCK] = clock
+    app[keys.WALL] = wall
     app[keys.BLOBS] = BlobStore(config.blobs_dir)
     app[keys.CATALOGUE_CACHE] = CatalogueCache()
     app[keys.RENDERED] = {}
@@ -122,6 +129,8 @@ async def store_context(app: web.Application) -> AsyncIterator[None]:
                 config.hub.name, app[keys.CLOCK], deps.wall_ms(), hub_id=app[keys.HUB_KEYS].key_id
             )
         )
+        # The wall clock takes the floor just loaded now, and runs on from it (timekeeping).
+        app[keys.WALL].now_ms()
         app[keys.STORE] = store
         app[keys.TEMPLATES].globals["hub_name"] = app[keys.IDENTITY].name
         await _collect_garbage(store, app[keys.BLOBS])

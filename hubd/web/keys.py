@@ -15,6 +15,7 @@ from hubd.storage.identity import HubIdentity
 from hubd.storage.store import Store
 from hubd.sync.hlc import HybridClock
 from hubd.sync_session.online_service import OnlineSync
+from hubd.timekeeping import HubWall
 from hubd.usb.monitor import StickWatcher
 from hubd.usb.service import StickService
 from hubd.usb.status import StickBoard
@@ -29,6 +30,8 @@ DEPS = web.AppKey("deps", Deps)
 STORE = web.AppKey("store", Store)
 BLOBS = web.AppKey("blobs", BlobStore)
 CLOCK = web.AppKey("clock", HybridClock)
+#: The wall clock behind deps.wall_ms: the system clock, corrected forward (hubd/timekeeping).
+WALL = web.AppKey("wall", HubWall)
 IDENTITY = web.AppKey("identity", HubIdentity)
 HUB_KEYS = web.AppKey("hub_keys", HubKeys)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)

@@ -194,7 +194,17 @@ def openapi_document() -> dict[str, Any]:
                                     "type": "object",
                                     "required": ["events"],
                                     "properties": {
-                                        "events": {"type": "array", "maxItems": 500, "items": event}
+                                        "events": {
+                                            "type": "array",
+                                            "maxItems": 500,
+                                            "items": event,
+                                        },
+                                        "sent_ms": {
+                                            "type": "integer",
+                                            "description": "The browser's clock as it sends "
+                                            "(ms since 1970). A hub without a clock module "
+                                            "takes the time most devices agree on.",
+                                        },
                                     },
                                 }
                             }
@@ -247,6 +257,12 @@ def openapi_document() -> dict[str, Any]:
                         "hub": {"type": "object"},
                         "database": {"type": "object"},
                         "disk": {"type": "object"},
+                        "clock": {
+                            "type": "object",
+                            "description": "The hub's time (now_ms), how far it has moved its "
+                            "clock forward since it started (corrected_ms) and the last such "
+                            "move (last: by records or devices, ahead_ms, at_ms, devices).",
+                        },
                         "uptime_seconds": {"type": "number"},
                     },
                 },

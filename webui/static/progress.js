@@ -81,7 +81,12 @@
       }
     };
     xhr.onerror = xhr.ontimeout = function () { sending = false; retryLater(); };
-    xhr.send(JSON.stringify({ events: batch.map(function (item) { return item.event; }) }));
+    // The phone's clock goes too: a hub without a clock module takes the time its classroom's
+    // devices agree on (hubd/timekeeping).
+    xhr.send(JSON.stringify({
+      events: batch.map(function (item) { return item.event; }),
+      sent_ms: Date.now()
+    }));
   }
 
   window.addEventListener("online", function () { delay = 2000; flush(); });

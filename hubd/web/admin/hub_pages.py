@@ -54,6 +54,15 @@ def _size(request: web.Request, value: int) -> str:
     return format_decimal(round(gib, 1), locale=page_language(request))
 
 
+def _duration(request: web.Request, ms: int) -> str:
+    """"3 days", "5 hours" in the reader's language."""
+    from babel.dates import format_timedelta
+
+    from hubd.web.render import page_language
+
+    return format_timedelta(dt.timedelta(milliseconds=ms), locale=page_language(request))
+
+
 def _uptime(seconds: float) -> str:
     return str(dt.timedelta(seconds=int(seconds)))
 
@@ -93,9 +102,14 @@ async def hub_page(request: web.Request) -> web.Response:
         return download
     online = app.get(keys.ONLINE_SYNC)
     online_last = online.last if online else None
+    moved = app[keys.WALL].last_correction
     return render(
         request,
         "admin/hub.html",
+        clock_now=_when(request, now),
+        clock_moved=moved,
+        clock_ahead=_duration(request, moved.ahead_ms) if moved else "",
+        clock_when=_when(request, pack(moved.at_ms, 0)) if moved else "",
         online_on=online is not None,
         online=online_last,
         online_when=_when(request, online_last.hlc) if online_last else "",
