@@ -12,8 +12,9 @@ week of lessons would fall on one day. Two corrections, both only ever forward:
   from their last time online). Learners' browsers send their time with their progress. When at
   least ``QUORUM`` devices (distinct addresses) heard from within ``WINDOW_S`` agree within
   ``TOLERANCE_MS``, a majority of those heard, and their time is more than ``STEP_MS`` ahead of
-  the hub's, the hub takes it. One phone set wrong changes nothing, and a hub whose own clock is
-  right (set by NTP or a clock module) is never moved by small differences.
+  the hub's (by at most ``MAX_DEVICE_STEP_MS``), the hub takes it. One phone set wrong changes
+  nothing, and a hub whose own clock is right (NTP, a clock module) is never moved by small
+  differences.
 
 The correction lives in the daemon (hubd may not set the system clock); the floor in the
 database carries what it learnt across restarts.
@@ -34,6 +35,9 @@ QUORUM = 3
 WINDOW_S = 600.0
 TOLERANCE_MS = 120_000
 STEP_MS = 300_000
+#: Devices never move the clock further than this in one go: a hub closed for longer waits for
+#: central's signed time, and a prank (phones set to 2040) cannot throw its days far.
+MAX_DEVICE_STEP_MS = 400 * 24 * 3_600_000
 #: The hybrid clock may run this far ahead of the wall clock before the wall follows it.
 FOLLOW_SLACK_MS = 1_000
 #: Device times outside these years are not times anyone's clock should be set to.
@@ -90,7 +94,7 @@ class HubWall:
             del self._devices[next(iter(self._devices))]
         offsets = [offset for offset, _ in self._devices.values()]
         target = agreed_offset(offsets)
-        if target is not None and target - self.offset_ms > STEP_MS:
+        if target is not None and STEP_MS < target - self.offset_ms <= MAX_DEVICE_STEP_MS:
             agreeing = sum(1 for o in offsets if abs(o - target) <= TOLERANCE_MS)
             self._move(target - self.offset_ms, "devices", agreeing)
 

@@ -118,9 +118,10 @@ async def test_after_a_power_cut_the_hub_takes_the_time_its_classroom_agrees_on(
         await post_progress(client, cookie, morning - 2_000, "127.0.0.4")
         later = await post_progress(client, cookie)
         assert abs(await recorded_at(client, later) - morning) < 60_000
-        assert time.gmtime((await recorded_at(client, later)) / 1000).tm_yday == time.gmtime(
-            morning / 1000
-        ).tm_yday
+        assert (
+            time.gmtime((await recorded_at(client, later)) / 1000).tm_yday
+            == time.gmtime(morning / 1000).tm_yday
+        )
         clock = await health_clock(client)
         last = clock["last"]
         assert isinstance(last, dict) and last["by"] == "devices" and last["devices"] == 3

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from hubd.sync.hlc import HybridClock, pack, unpack
 from hubd.timekeeping import HubWall
-from hubd.timekeeping.wall import STEP_MS, WINDOW_S, agreed_offset
+from hubd.timekeeping.wall import MAX_DEVICE_STEP_MS, STEP_MS, WINDOW_S, agreed_offset
 
 BUILD_DAY = 1_795_000_000_000  # the image's build: where the system clock starts after a cut
 MINUTE = 60_000
@@ -125,3 +125,12 @@ def test_agreement_needs_a_quorum_and_a_majority() -> None:
     # Three agree, three others are scattered: no majority.
     assert agreed_offset([5 * DAY, 5 * DAY, 5 * DAY, 1 * DAY, 9 * DAY, 20 * DAY]) is None
     assert agreed_offset([5 * DAY, 5 * DAY, 5 * DAY, 1 * DAY]) == 5 * DAY
+
+
+def test_devices_never_throw_the_clock_years_ahead() -> None:
+    board = Board()
+    wall = board.wall(HybridClock())
+    for n in range(5):  # a prank: every phone at hand set to 2040
+        wall.device_time(f"10.42.0.{100 + n}", BUILD_DAY + 5000 * DAY)
+    assert wall.now_ms() == BUILD_DAY
+    assert MAX_DEVICE_STEP_MS < 5000 * DAY
