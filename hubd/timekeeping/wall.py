@@ -50,7 +50,7 @@ _MAX_DEVICES = 256
 class Correction:
     """The last time the hub moved its wall clock forward, for the admin page and health."""
 
-    by: str  # "records" (its own or central's times) or "devices"
+    by: str  # "records" (its own or central's times), "devices" or "teacher"
     ahead_ms: int  # how far it moved
     at_ms: int  # the corrected time when it did
     devices: int = 0
@@ -70,6 +70,7 @@ class HubWall:
         self._clock = clock
         self.offset_ms = 0
         self.last_correction: Correction | None = None
+        self._corrections: list[Correction] = []  # since the daemon started, oldest first
         self._devices: dict[str, tuple[int, float]] = {}  # address -> (offset, heard at)
 
     def now_ms(self) -> int:
@@ -98,15 +99,33 @@ class HubWall:
             agreeing = sum(1 for o in offsets if abs(o - target) <= TOLERANCE_MS)
             self._move(target - self.offset_ms, "devices", agreeing)
 
+    def set_forward(self, target_ms: int, by: str) -> None:
+        """A person sets the time (a teacher on the hub page): forward only, and not absurdly.
+
+        Raises ValueError with the reason when ``target_ms`` is not ahead of the hub's time or
+        more than ``MAX_DEVICE_STEP_MS`` ahead of it."""
+        now = self.now_ms()
+        if target_ms <= now:
+            raise ValueError("behind")
+        if target_ms - now > MAX_DEVICE_STEP_MS:
+            raise ValueError("too far")
+        self._move(target_ms - now, by, 0)
+
+    def moved_since(self, since_ms: int) -> int:
+        """How far the clock was set forward after ``since_ms``: time that did not pass.
+
+        A staff session's age, say, must not jump because the clock was corrected."""
+        return sum(c.ahead_ms for c in self._corrections if c.at_ms - c.ahead_ms >= since_ms)
+
     def _move(self, ahead_ms: int, by: str, devices: int) -> None:
         self.offset_ms += ahead_ms
         now = self._system_ms() + self.offset_ms
         self.last_correction = Correction(by, ahead_ms, now, devices)
-        source = (
-            f"{devices} devices in the classroom agree"
-            if by == "devices"
-            else "the hub's records (or central's signed time) are later"
-        )
+        self._corrections = [*self._corrections[-99:], self.last_correction]
+        source = {
+            "devices": f"{devices} devices in the classroom agree",
+            "records": "the hub's records (or central's signed time) are later",
+        }.get(by, f"set by {by}")
         _LOGGER.info(
             "The hub's clock was %s behind; moved forward (%s)", _duration(ahead_ms), source
         )

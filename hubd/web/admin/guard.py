@@ -35,7 +35,9 @@ async def staff_session(request: web.Request) -> staff.StaffSession | None:
         return None
     app = request.app
     now = app[keys.CLOCK].now(app[keys.DEPS].wall_ms())
-    age_ms = unpack(now)[0] - unpack(session.created_hlc)[0]
+    created_ms = unpack(session.created_hlc)[0]
+    # A clock set forward since sign-in (hubd/timekeeping) is not time the session lived.
+    age_ms = unpack(now)[0] - created_ms - app[keys.WALL].moved_since(created_ms)
     if age_ms > app[keys.CONFIG].admin.session_hours * HOUR_MS:
         return None
     return session

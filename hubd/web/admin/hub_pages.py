@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 
 from aiohttp import web
 
 import hubd
+from hubd.errors import BadRequest
 from hubd.storage import catalogue, hub_status, reports
 from hubd.sync.hlc import pack, unpack
 from hubd.web import keys
-from hubd.web.admin import report_tables
+from hubd.web.admin import forms, report_tables
 from hubd.web.admin.guard import current_staff
+from hubd.web.admin.notices import notice_for, redirect
 from hubd.web.admin.period import hlc_day, period_from, utc_offset_ms
 from hubd.web.admin.tables import Column, Table, pick
 from hubd.web.render import render
 
+_LOGGER = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 CONNECTED_MINUTES = 10
 
@@ -55,7 +59,7 @@ def _size(request: web.Request, value: int) -> str:
 
 
 def _duration(request: web.Request, ms: int) -> str:
-    """"3 days", "5 hours" in the reader's language."""
+    """ "3 days", "5 hours" in the reader's language."""
     from babel.dates import format_timedelta
 
     from hubd.web.render import page_language
@@ -72,6 +76,12 @@ def _when(request: web.Request, hlc: int) -> str:
     ms = unpack(hlc)[0] + utc_offset_ms()
     clock = dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%H:%M")
     return f"{hlc_day(request, hlc)} {clock}"
+
+
+def _local_input(hlc: int) -> str:
+    """A hybrid clock time as a datetime-local field's value, in the hub's time zone."""
+    ms = unpack(hlc)[0] + utc_offset_ms()
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M")
 
 
 @routes.get("/admin/hub")
@@ -106,7 +116,9 @@ async def hub_page(request: web.Request) -> web.Response:
     return render(
         request,
         "admin/hub.html",
+        notice=notice_for(request),
         clock_now=_when(request, now),
+        clock_input=_local_input(now),
         clock_moved=moved,
         clock_ahead=_duration(request, moved.ahead_ms) if moved else "",
         clock_when=_when(request, pack(moved.at_ms, 0)) if moved else "",
@@ -131,3 +143,28 @@ async def hub_page(request: web.Request) -> web.Response:
         sticks=board.snapshot() if (board := app.get(keys.STICKS)) else [],
         peers=discovery.peers() if (discovery := app.get(keys.DISCOVERY)) else None,
     )
+
+
+@routes.post("/admin/hub/time")
+async def set_time(request: web.Request) -> web.Response:
+    """A teacher sets the hub's clock forward (after a power cut, with no phones to ask)."""
+    form = await forms.read_form(request)
+    try:
+        local = dt.datetime.strptime(forms.field(form, "time").strip(), "%Y-%m-%dT%H:%M")
+    except ValueError:
+        raise BadRequest("Type the date and the time, such as 2026-03-31 and 08:15.") from None
+    target = int(local.replace(tzinfo=dt.UTC).timestamp() * 1000) - utc_offset_ms()
+    wall = request.app[keys.WALL]
+    try:
+        wall.set_forward(target, "teacher")
+    except ValueError as exc:
+        if str(exc) == "behind":
+            raise BadRequest(
+                "The hub's clock is already at or past that time: it only moves forward."
+            ) from None
+        raise BadRequest(
+            "That is more than 400 days ahead of the hub's time: check the year."
+        ) from None
+    staff = current_staff(request)
+    _LOGGER.info("%s set the hub's clock forward to %s (hub's time zone)", staff.username, local)
+    raise redirect("/admin/hub", "time_set")

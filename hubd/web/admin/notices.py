@@ -24,6 +24,7 @@ NOTICES = {
     "imported": N_("The learners are saved. Print their login cards now."),
     "staff_added": N_("The teacher can sign in now."),
     "merged": N_("The two records are one now. The other record is deactivated."),
+    "time_set": N_("The hub's clock is set. Lessons from now on count on the right day."),
 }
 
 

@@ -1,10 +1,13 @@
 """A hub without a clock module on a solar battery: after a power cut its system clock starts
 again from the image's build day. The hub's time runs on from its last record, and once three
 phones in the classroom agree on the time, the hub takes it: the next lessons are recorded on
-the right day, so teachers' day counts hold. One phone set wrong changes nothing."""
+the right day, so teachers' day counts hold. One phone set wrong changes nothing. A teacher can
+also set the time forward on the hub page (never back)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import time
 import uuid
 from dataclasses import dataclass
@@ -19,9 +22,10 @@ from hubd.deps import Deps, DiskUsage
 from hubd.storage import people
 from hubd.sync.hlc import unpack
 from hubd.web import keys
+from hubd.web.admin.period import utc_offset_ms
 from hubd.web.app import create_app
 from hubd.web.sessions import LEARNER_COOKIE
-from tests.integration.admin.staffroom import set_up_hub
+from tests.integration.admin.staffroom import post_form, set_up_hub
 
 BUILD_DAY = 1_795_000_000_000
 HOUR = 3_600_000
@@ -131,3 +135,40 @@ async def test_after_a_power_cut_the_hub_takes_the_time_its_classroom_agrees_on(
         page = await (await client.get("/admin/hub?lang=es")).text()
         assert "Hora del hub" in page
         assert "3 dispositivos del aula coincidieron en la hora" in page
+
+
+async def test_a_teacher_sets_the_time_forward_and_never_back(
+    config: Config, tmp_path: Path
+) -> None:
+    board = Board(BUILD_DAY)
+    async with TestClient(TestServer(create_app(config, board.deps()))) as client:
+        await set_up_hub(client)
+        page = await (await client.get("/admin/hub")).text()
+        assert 'name="time" type="datetime-local"' in page
+
+        behind = await post_form(client, "/admin/hub/time", {"time": "2020-01-01T08:00"},
+                                 page="/admin/hub?lang=fr")  # fmt: skip
+        assert behind[0] == 400 and "elle ne fait qu'avancer" in html.unescape(behind[2])
+        wrong = await post_form(
+            client, "/admin/hub/time", {"time": "tomorrow"}, page="/admin/hub?lang=en"
+        )
+        assert wrong[0] == 400 and "such as 2026-03-31 and 08:15" in wrong[2]
+        far = await post_form(client, "/admin/hub/time", {"time": "2031-01-01T08:00"},
+                              page="/admin/hub")  # fmt: skip
+        assert far[0] == 400 and "check the year" in far[2]
+        forged = await client.post("/admin/hub/time", data={"time": "2026-12-24T08:00"})
+        assert forged.status == 403
+        assert (await health_clock(client))["corrected_ms"] == 0
+
+        target = dt.datetime(2026, 12, 24, 8, 0)
+        status, path, body = await post_form(
+            client, "/admin/hub/time", {"time": target.strftime("%Y-%m-%dT%H:%M")},
+            page="/admin/hub?lang=es",
+        )  # fmt: skip
+        assert (status, path) == (200, "/admin/hub")
+        assert "El reloj del hub está en hora" in body
+        assert "por un docente" in body
+        expected = int(target.replace(tzinfo=dt.UTC).timestamp() * 1000) - utc_offset_ms()
+        cookie = await learner_cookie(client)
+        lesson = await post_progress(client, cookie)
+        assert abs(await recorded_at(client, lesson) - expected) < 60_000

@@ -134,3 +134,14 @@ def test_devices_never_throw_the_clock_years_ahead() -> None:
         wall.device_time(f"10.42.0.{100 + n}", BUILD_DAY + 5000 * DAY)
     assert wall.now_ms() == BUILD_DAY
     assert MAX_DEVICE_STEP_MS < 5000 * DAY
+
+
+def test_time_the_clock_was_set_forward_is_known_so_sessions_do_not_age_by_it() -> None:
+    board = Board()
+    wall = board.wall(HybridClock())
+    signed_in = wall.now_ms()
+    board.pass_time(10 * MINUTE)
+    wall.set_forward(wall.now_ms() + 30 * DAY, "teacher")
+    board.pass_time(5 * MINUTE)
+    assert wall.now_ms() - signed_in - wall.moved_since(signed_in) == 15 * MINUTE
+    assert wall.moved_since(wall.now_ms()) == 0
