@@ -476,7 +476,10 @@ def report_media(label: str, run: WrkRun, seconds: float) -> float:
         f"{label:<28} {rate:8.0f} MB/s   {run.result['requests'] / run.seconds:6.0f} reads/s   "
         f"p99 {run.result['p99_us'] / 1000:6.1f} ms   errors {run.errors}   "
         f"CPU: server {run.server_cpu / seconds:4.0%}, wrk {run.client_cpu / seconds:4.0%}, "
-        f"rest {run.others_cpu / seconds:4.0%}"
+        f"rest {run.others_cpu / seconds:4.0%}   "
+        # When wrk's one thread is the limit (100%), MB/s only says the server kept up; the
+        # server's CPU per GB sent compares the two servers' own cost.
+        f"server {run.server_cpu / max(run.result['bytes'] / 1e9, 1e-9):.2f} CPU-s/GB"
     )
     return rate
 
