@@ -5,10 +5,13 @@ then every learner moves to a second hub:
 
 1. export: the hub writes its progress bundle (signed, compressed, encrypted to central);
 2. central ingests it (SQLite, and PostgreSQL when --postgres URL is given, a fresh database);
-3. central writes a reply for the second hub carrying every learner's history, and the second
-   hub imports it (verified, decrypted, applied in one transaction).
+3. central writes a reply for the second hub carrying the learners' history, as much as one
+   reply may (central's reply_budget_mb, 32 by default; --reply-budget-mb 0 for everything),
+   and the second hub imports it (verified, decrypted, applied in one transaction), with the
+   memory that takes.
 
 Run: .venv/bin/python bench/bench_sync.py [--events 1000000] [--postgres postgresql://...]
+     [--reply-budget-mb 32]
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ import resource
 import secrets
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -32,7 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from central import hubs
-from central.config import CentralKeys
+from central.config import CentralConfig, CentralKeys
 from central.db import Database, open_database
 from central.ingest import ingest_bundle
 from central.replies import ReplyKeys, write_reply
@@ -138,6 +142,37 @@ def approve(db: Database, keys: HubIdentity) -> None:
     hubs.decide(db, keys.key_id, True, wall_ms())
 
 
+class RssWatch:
+    """This process's resident memory before a block and its peak during it (sampled)."""
+
+    def __init__(self, every: float = 0.02) -> None:
+        self.before = self.peak = 0.0
+        self._every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    @staticmethod
+    def rss_mb() -> float:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self._every):
+            self.peak = max(self.peak, self.rss_mb())
+
+    def __enter__(self) -> RssWatch:
+        self.before = self.peak = self.rss_mb()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.rss_mb())
+
+
 def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.0f} events/s ({seconds:.2f} s)"
 
@@ -147,6 +182,12 @@ async def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--learners", type=int, default=300)
     parser.add_argument("--postgres", help="a PostgreSQL URL (a fresh database is made in it)")
+    parser.add_argument(
+        "--reply-budget-mb",
+        type=int,
+        default=next(f.default for f in fields(CentralConfig) if f.name == "reply_budget_mb"),
+        help="the most one reply carries (central's reply_budget_mb; 0: everything)",
+    )
     args = parser.parse_args()
     fleet = Fleet()
     keys_a, keys_b = generate_hub_identity(), generate_hub_identity()
@@ -199,7 +240,7 @@ async def main() -> None:
                         ReplyKeys(fleet.reply, fleet.trust, None),
                         keys_b.key_id,
                         reply,
-                        64 << 30,
+                        (args.reply_budget_mb << 20) or (64 << 30),
                         wall_ms,
                     )
                     seconds = time.perf_counter() - started
@@ -210,11 +251,16 @@ async def main() -> None:
                 finally:
                     db.close()
             started = time.perf_counter()
-            report = await apply_reply_bundle(hub_b, root / "reply")
+            with RssWatch() as rss:
+                report = await apply_reply_bundle(hub_b, root / "reply")
             seconds = time.perf_counter() - started
             print(
                 f"hub import (reply applied in one transaction): "
                 f"{rate(report.events_added, seconds)}, {report.learners_arrived} learners arrived"
+            )
+            print(
+                f"hub import memory: RSS {rss.before:.0f} MB before, peak {rss.peak:.0f} MB "
+                f"during (+{rss.peak - rss.before:.0f} MB for {report.events_added:,} events)"
             )
         finally:
             await store_a.close()
