@@ -44,7 +44,13 @@ def csrf_token(request: web.Request) -> str:
 
 async def read_form(request: web.Request) -> Form:
     """The posted form, once its CSRF token matches the cookie; otherwise 403, nothing done."""
-    form = await request.post()
+    try:
+        form = await request.post()
+    except ValueError as exc:  # bytes that are not UTF-8, a broken multipart
+        _LOGGER.info("Unreadable form posted to %s: %s", request.path, exc)
+        raise web.HTTPBadRequest(
+            text="This form is damaged. Go back, reload the page and try again."
+        ) from None
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = form.get("csrf")
     if not cookie or not isinstance(sent, str) or not hmac.compare_digest(cookie, sent):

@@ -8,16 +8,18 @@ can neither read nor set that cookie, so its post is refused and changes nothing
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from hubd.errors import Forbidden
+from hubd.errors import BadRequest, Forbidden
 from hubd.web.cookies import request_cookie
 
 Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
 
+_LOGGER = logging.getLogger(__name__)
 CSRF_COOKIE = "hub_csrf"
 CSRF_FIELD = "csrf"
 _REQUEST_TOKEN = web.RequestKey("csrf_token", str)
@@ -49,3 +51,13 @@ def check_csrf(request: web.Request, form: Form) -> None:
             "try again.",
             code="csrf",
         )
+
+
+async def posted_form(request: web.Request) -> Form:
+    """The fields of a posted form; a body that is not a readable form (bytes that are not
+    UTF-8, a broken multipart) is a clear 400, never an error page."""
+    try:
+        return await request.post()
+    except ValueError as exc:  # UnicodeDecodeError is one
+        _LOGGER.info("Unreadable form posted to %s: %s", request.path, exc)
+        raise BadRequest("This form is damaged; go back and try again.") from None

@@ -9,7 +9,7 @@ from aiohttp import web
 from hubd.errors import BadRequest
 from hubd.roster.csv_import import clean_name
 from hubd.web import keys
-from hubd.web.csrf import Form, check_csrf
+from hubd.web.csrf import Form, check_csrf, posted_form
 from hubd.web.render import translate
 
 MIN_PASSWORD = 8
@@ -17,7 +17,7 @@ MIN_PASSWORD = 8
 
 async def read_form(request: web.Request) -> Form:
     """The posted form, once its CSRF token has been checked."""
-    form = await request.post()
+    form = await posted_form(request)
     check_csrf(request, form)
     return form
 

@@ -14,7 +14,7 @@ from hubd.errors import BadRequest, NotFound, Unauthorized
 from hubd.storage import catalogue, learning, progress
 from hubd.sync.events import NewEvent
 from hubd.web import keys
-from hubd.web.csrf import check_csrf
+from hubd.web.csrf import check_csrf, posted_form
 from hubd.web.learn.catalogue import text_direction
 from hubd.web.learn.course_files import from_course_file
 from hubd.web.learn.identity import signed_in_learner
@@ -100,7 +100,7 @@ async def lesson_page(request: web.Request) -> web.Response:
 async def mark_done(request: web.Request) -> web.Response:
     """ "I have finished": completion without JavaScript. The form's event id makes a
     double-submitted form count once."""
-    form = await request.post()
+    form = await posted_form(request)
     check_csrf(request, form)
     place = await find_lesson(request)
     learner = await signed_in_learner(request)

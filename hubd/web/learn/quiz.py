@@ -19,7 +19,7 @@ from hubd.errors import BadRequest, NotFound
 from hubd.storage import learning, progress
 from hubd.sync.events import NewEvent
 from hubd.web import keys
-from hubd.web.csrf import check_csrf
+from hubd.web.csrf import check_csrf, posted_form
 from hubd.web.learn.catalogue import text_direction
 from hubd.web.learn.course_files import from_course_file
 from hubd.web.learn.identity import signed_in_learner
@@ -131,7 +131,7 @@ def _feedback(
 
 @routes.post("/courses/{course_id}/lessons/{lesson_id}/attempt/{attempt}")
 async def quiz_answer(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await posted_form(request)
     check_csrf(request, form)
     place = await find_lesson(request)
     if place.lesson.kind != "quiz":

@@ -15,7 +15,7 @@ from hubd.errors import NotFound
 from hubd.storage import learning
 from hubd.web import keys
 from hubd.web.cookies import request_cookie
-from hubd.web.csrf import check_csrf
+from hubd.web.csrf import check_csrf, posted_form
 from hubd.web.learn.identity import PICTURES, client_address, signed_in_learner
 from hubd.web.render import render, render_kept, translate
 from hubd.web.sessions import LEARNER_COOKIE, set_session_cookie
@@ -102,7 +102,7 @@ def _locked(request: web.Request, record: learning.SignInRecord) -> web.Response
 
 @routes.post("/signin/{group_id}/{learner_id}")
 async def sign_in(request: web.Request) -> web.Response:
-    form = await request.post()
+    form = await posted_form(request)
     check_csrf(request, form)
     record = await _record(request)
     if record.locked:
@@ -174,7 +174,7 @@ def _secret_matches(record: learning.SignInRecord, form: object) -> bool:
 @routes.post("/signout")
 async def sign_out(request: web.Request) -> web.Response:
     """ "Not me": the next child on a shared tablet starts from the groups."""
-    form = await request.post()
+    form = await posted_form(request)
     check_csrf(request, form)
     token = request_cookie(request, LEARNER_COOKIE)
     if token:
