@@ -38,6 +38,9 @@ async def home(request: web.Request) -> web.Response:
         else:
             courses = await learning.my_courses(db, learner.learner_id)
             resume = await learning.resume_point(db, learner.learner_id)
+    # Assigned first; then courses in the reader's language, then the others (each by title).
+    language = page_language(request)
+    courses = sorted(courses, key=lambda c: (not c.assigned, c.language.split("-")[0] != language))
     return render(
         request,
         "learn/home.html",

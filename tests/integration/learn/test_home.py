@@ -101,6 +101,25 @@ async def test_guests_can_browse_but_not_record(client: HubClient, make_course: 
     assert row is not None and row[0] == 0
 
 
+async def test_courses_in_the_readers_language_come_first(
+    client: HubClient, make_course: Any
+) -> None:
+    await install(client, make_course("aaa-water", title="Clean water", language="en"))
+    await install(client, make_course("kharita", title="قراءة الخريطة", language="ar"))
+    await install(client, make_course())  # Fracciones, in Spanish
+    titles = ["Clean water", "Fracciones", "قراءة الخريطة"]
+
+    def order(page: str) -> list[str]:
+        return sorted(titles, key=page.index)
+
+    assert order(await (await client.get("/?lang=ar")).text())[0] == "قراءة الخريطة"
+    assert order(await (await client.get("/?lang=es")).text())[0] == "Fracciones"
+    assert order(await (await client.get("/?lang=en")).text()) == titles
+    amina = await Classroom().add(client, "Amina")
+    await sign_in(client, amina)
+    assert order(await (await client.get("/?lang=ar")).text())[0] == "قراءة الخريطة"
+
+
 async def test_interface_language_is_chosen_and_remembered(
     client: HubClient, make_course: Any
 ) -> None:
