@@ -11,7 +11,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    async_playwright,
+)
 
 from hubd.config import Config
 from hubd.deps import Deps
@@ -61,8 +67,20 @@ async def phone(browser: Browser) -> AsyncIterator[BrowserContext]:
 
 @pytest.fixture
 async def page(phone: BrowserContext) -> AsyncIterator[Page]:
+    """A tab; the test fails if the hub's own pages break their Content-Security-Policy (an
+    inline style or script the browser refused: what the learner sees is then not what the
+    page meant, like a progress bar drawn full at 0%). Lesson content is not the hub's page."""
     opened = await phone.new_page()
+    refused: list[str] = []
+
+    def watch(message: ConsoleMessage) -> None:
+        where = message.location.get("url", "")
+        if "Content Security Policy" in message.text and "/content/" not in where:
+            refused.append(f"{where}: {message.text[:160]}")
+
+    opened.on("console", watch)
     yield opened
+    assert refused == [], "\n".join(refused)
 
 
 @pytest.fixture

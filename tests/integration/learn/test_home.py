@@ -49,7 +49,7 @@ async def test_assigned_course_comes_first_with_its_progress(
     assert "My courses" in mine and "Fracciones" in mine and "Astronomía" in more
     assert "1 of 6 lessons done" in mine
     assert "Due 2026-12-01" in mine
-    assert 'aria-valuenow="17"' in mine
+    assert '<progress class="progress" max="100" value="17"' in mine
 
 
 async def test_continue_points_at_the_next_lesson_after_a_finished_one(
