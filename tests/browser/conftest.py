@@ -15,6 +15,7 @@ from playwright.async_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
+    Error,
     Page,
     async_playwright,
 )
@@ -67,9 +68,10 @@ async def phone(browser: Browser) -> AsyncIterator[BrowserContext]:
 
 @pytest.fixture
 async def page(phone: BrowserContext) -> AsyncIterator[Page]:
-    """A tab; the test fails if the hub's own pages break their Content-Security-Policy (an
-    inline style or script the browser refused: what the learner sees is then not what the
-    page meant, like a progress bar drawn full at 0%). Lesson content is not the hub's page."""
+    """A tab; the test fails if one of the hub's own pages breaks its Content-Security-Policy
+    (an inline style or script the browser refused: what the learner sees is then not what the
+    page meant, like a progress bar drawn full at 0%) or one of its scripts throws. Lesson
+    content is not the hub's page."""
     opened = await phone.new_page()
     refused: list[str] = []
 
@@ -78,7 +80,11 @@ async def page(phone: BrowserContext) -> AsyncIterator[Page]:
         if "Content Security Policy" in message.text and "/content/" not in where:
             refused.append(f"{where}: {message.text[:160]}")
 
+    def crashed(error: Error) -> None:
+        refused.append(f"uncaught script error: {error.message[:200]}")
+
     opened.on("console", watch)
+    opened.on("pageerror", crashed)
     yield opened
     assert refused == [], "\n".join(refused)
 
