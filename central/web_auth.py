@@ -142,7 +142,10 @@ async def sign_in(request: web.Request) -> web.Response:
             name=name,
             status=429,
         )
-    stored = await central.run(lambda db: operators.stored_hash(db, name))
+    # A name with control characters (NUL, which PostgreSQL refuses in text) names nobody:
+    # no lookup, and the same answer and cost as any wrong name.
+    usable = name.isprintable()
+    stored = await central.run(lambda db: operators.stored_hash(db, name)) if usable else None
     if not await asyncio.to_thread(operators.password_matches, stored, password):
         central.throttle.failed(keys)
         _LOGGER.warning("Wrong operator name or password for %r from %s", name, request.remote)
