@@ -6,8 +6,10 @@ import re
 import shutil
 import sqlite3
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from playwright.async_api import Page
@@ -116,3 +118,36 @@ class Screenshots:
         path = self.folder / f"{self.count:02d}-{re.sub(r'[^a-z0-9]+', '-', step.lower())}.png"
         await page.screenshot(path=str(path), full_page=True)
         return path
+
+
+async def visit_every_page(
+    page: Page,
+    hub: LiveHub,
+    start: str,
+    *,
+    links: str,
+    kind_of: Callable[[str], str],
+    check: Callable[[Page, str], Awaitable[None]],
+) -> set[str]:
+    """Follow the links matching the CSS selector ``links`` from ``start``, one page of each
+    kind (``kind_of`` a path), checking each page as a person sees it; the kinds visited.
+    Files, downloads and language switches are not pages of their own."""
+    queue, kinds = [start], set()
+    while queue:
+        path = queue.pop(0)
+        if kind_of(path) in kinds:
+            continue
+        kinds.add(kind_of(path))
+        response = await page.goto(hub.at(path))
+        assert response is not None and response.status == 200, path
+        if "text/html" not in (response.headers.get("content-type") or ""):
+            continue
+        await check(page, path)
+        targets = "links => links.map(a => a.getAttribute('href') || a.getAttribute('src'))"
+        for href in await page.eval_on_selector_all(links, targets):
+            target = urlsplit(href)
+            if target.path.startswith(("/content/", "/static/")):
+                continue
+            if "lang=" not in target.query and "download" not in target.query:
+                queue.append(href)
+    return kinds

@@ -6,13 +6,17 @@ kind, the PDF viewer, quizzes, search, sign-in pages."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from playwright.async_api import Page
 
 from tests.browser.admin.test_teacher_journeys import check_page
-from tests.browser.browser_support import LiveHub
+from tests.browser.browser_support import LiveHub, visit_every_page
 from tests.browser.test_learner_journeys import sign_in
+
+
+def page_kind(path: str) -> str:
+    """Every lesson of every course is a page of its own; a PDF or a search only once."""
+    return re.sub(r"(file|q)=[^&]*", r"\1=", path)
 
 
 async def test_every_learner_page_passes_axe_in_english_and_arabic(
@@ -23,27 +27,17 @@ async def test_every_learner_page_passes_axe_in_english_and_arabic(
     await sign_in(page, live_hub)
     for lang in ("en", "ar"):
         await page.goto(live_hub.at(f"/?lang={lang}"))
-        queue, seen = ["/"], set()
-        while queue:
-            path = queue.pop(0)
-            # Every lesson of every course, but a PDF or a search only once each.
-            shape = re.sub(r"(file|q)=[^&]*", r"\1=", path)
-            if shape in seen:
-                continue
-            seen.add(shape)
-            response = await page.goto(live_hub.at(path))
-            assert response is not None and response.status == 200, path
-            if "text/html" not in (response.headers.get("content-type") or ""):
-                continue
+
+        async def check(page: Page, path: str, lang: str = lang) -> None:
             await check_page(page, f"{path} ({lang})")
-            for href in await page.eval_on_selector_all(
-                "a[href^='/'], iframe[src^='/pdf-viewer']",
-                "links => links.map(a => a.getAttribute('href') || a.getAttribute('src'))",
-            ):
-                target = urlsplit(href)
-                if target.path.startswith(("/content/", "/static/", "/admin")):
-                    continue  # files and the teachers' side, not learner pages
-                if "lang=" not in target.query and "download" not in target.query:
-                    queue.append(href)
-        lessons = [p for p in seen if "/lessons/" in p]
-        assert len(lessons) >= 15 and any("pdf-viewer" in p for p in seen), sorted(seen)
+
+        kinds = await visit_every_page(
+            page,
+            live_hub,
+            "/",
+            links="a[href^='/']:not([href^='/admin']), iframe[src^='/pdf-viewer']",
+            kind_of=page_kind,
+            check=check,
+        )
+        lessons = [p for p in kinds if "/lessons/" in p]
+        assert len(lessons) >= 15 and any("pdf-viewer" in p for p in kinds), sorted(kinds)

@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 from playwright.async_api import Page
 
 from tests.browser.admin.test_teacher_journeys import check_page, set_up
-from tests.browser.browser_support import LiveHub
+from tests.browser.browser_support import LiveHub, visit_every_page
 
 
-def page_shape(path: str) -> str:
+def page_kind(path: str) -> str:
     """One page of each kind: ids and query values do not make a new kind."""
     bare = urlsplit(path).path
     return re.sub(r"/[0-9a-f-]{16,}", "/{id}", bare)
@@ -29,21 +29,11 @@ async def test_every_admin_page_passes_axe_in_english_and_arabic(
     await set_up(page, live_hub)
     for lang in ("en", "ar"):
         await page.goto(live_hub.at(f"/admin?lang={lang}"))
-        queue, shapes = ["/admin"], set()
-        while queue:
-            path = queue.pop(0)
-            shape = page_shape(path)
-            if shape in shapes:
-                continue
-            shapes.add(shape)
-            response = await page.goto(live_hub.at(path))
-            assert response is not None and response.status == 200, path
-            if "text/html" not in (response.headers.get("content-type") or ""):
-                continue
+
+        async def check(page: Page, path: str, lang: str = lang) -> None:
             await check_page(page, f"{path} ({lang})")
-            for href in await page.eval_on_selector_all(
-                "a[href^='/admin']", "links => links.map(a => a.getAttribute('href'))"
-            ):
-                if "download=" not in href and "lang=" not in href:
-                    queue.append(href)
-        assert len(shapes) >= 10, sorted(shapes)
+
+        kinds = await visit_every_page(
+            page, live_hub, "/admin", links="a[href^='/admin']", kind_of=page_kind, check=check
+        )
+        assert len(kinds) >= 10, sorted(kinds)
