@@ -1,7 +1,8 @@
 """Every kind of page a learner can reach, signed in, in English and in Arabic (right to left),
 on a 360 px phone in real Chromium: WCAG 2.1 AA by axe-core and no sideways scrolling. The pages
-are found by following the links from home with the sample courses installed: every lesson
-kind, the PDF viewer, quizzes, search, sign-in pages."""
+are found by following the links from home with the sample courses installed, first as a
+guest (the catalogue, the sign-in steps down to the PIN), then signed in: every lesson kind,
+the PDF viewer, quizzes, search."""
 
 from __future__ import annotations
 
@@ -24,6 +25,17 @@ async def test_every_learner_page_passes_axe_in_english_and_arabic(
 ) -> None:
     await live_hub.install_samples()
     await live_hub.add_learner("Amina")
+    for lang in ("en", "ar"):  # a guest: the catalogue and the sign-in steps down to the PIN
+        await page.goto(live_hub.at(f"/?lang={lang}"))
+
+        async def check_guest(page: Page, path: str, lang: str = lang) -> None:
+            await check_page(page, f"{path} (guest, {lang})")
+
+        kinds = await visit_every_page(
+            page, live_hub, "/", links="a[href^='/']", kind_of=page_kind, check=check_guest
+        )
+        assert any(re.fullmatch(r"/signin/[^/]+/[^/]+", k) for k in kinds), sorted(kinds)
+    await page.goto(live_hub.at("/?lang=en"))
     await sign_in(page, live_hub)
     for lang in ("en", "ar"):
         await page.goto(live_hub.at(f"/?lang={lang}"))
