@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests use: real filesystems (mount/umount for tmpfs, losetup), and
 # Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 DEBIAN_PACKAGES=(util-linux mount chromium fusefat exfat-fuse exfatprogs dosfstools)
+# Emoji as a phone draws them (the picture passwords), so the screenshots show what a child sees.
+DEBIAN_PACKAGES+=(fonts-noto-color-emoji)
 # The appliance (issue 8): systemd-analyze for the units, iproute2 for the mDNS tests' private
 # network, and what builds the SD image and boots it under qemu (tests/image).
 DEBIAN_PACKAGES+=(systemd iproute2 mmdebstrap e2fsprogs fdisk mtools qemu-system-x86)

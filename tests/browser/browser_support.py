@@ -58,8 +58,15 @@ class LiveHub:
             if (folder / "course.json").is_file():
                 await self.install(folder)
 
-    async def add_learner(self, name: str, group: str = "Clase 4B", pin: str = "4821") -> str:
-        """A learner with a PIN in a group that signs in by PIN; returns the learner id."""
+    async def add_learner(
+        self,
+        name: str,
+        group: str = "Clase 4B",
+        pin: str = "4821",
+        pictures: tuple[str, str] | None = None,
+    ) -> str:
+        """A learner with a PIN in a group that signs in by PIN (or, given ``pictures``, with
+        two pictures in a group that signs in by pictures); returns the learner id."""
         app = self.app
         store, clock = app[keys.STORE], app[keys.CLOCK]
         group_id = "g-" + group.lower().replace(" ", "-")
@@ -68,7 +75,8 @@ class LiveHub:
                 await db.execute("SELECT 1 FROM learner_groups WHERE group_id = ?", (group_id,))
             ).fetchone()
         if exists is None:
-            await store.write(people.add_group(group_id, group, clock.now(0), sign_in="pin"))
+            style = "picture" if pictures else "pin"
+            await store.write(people.add_group(group_id, group, clock.now(0), sign_in=style))
         learner_id = str(uuid.uuid4())
         await store.write(
             people.add_learner(
@@ -76,10 +84,12 @@ class LiveHub:
             )
         )
         pin_hash = hash_learner_secret(pin)
+        picture_hash = hash_learner_secret(" ".join(pictures)) if pictures else None
 
         def set_pin(conn: sqlite3.Connection) -> None:
             conn.execute(
-                "UPDATE learners SET pin_hash = ? WHERE learner_id = ?", (pin_hash, learner_id)
+                "UPDATE learners SET pin_hash = ?, picture = ? WHERE learner_id = ?",
+                (pin_hash, picture_hash, learner_id),
             )
 
         await store.write(set_pin)

@@ -6,6 +6,7 @@ import json
 
 from playwright.async_api import BrowserContext, Locator, Page, Route, expect
 
+from tests.browser.admin.test_teacher_journeys import check_page
 from tests.browser.browser_support import LiveHub, Screenshots
 
 
@@ -180,3 +181,30 @@ async def test_arabic_interface_is_right_to_left(
     brand = await page.locator(".brand").bounding_box()
     assert brand is not None and brand["x"] > 180
     await screenshots.take(page, "course in arabic")
+
+
+async def test_a_child_signs_in_by_tapping_two_pictures_in_arabic(
+    live_hub: LiveHub, page: Page, screenshots: Screenshots
+) -> None:
+    await live_hub.install_samples()
+    await live_hub.add_learner("ليلى", group="Clase 2A", pictures=("dog", "star"))
+    await page.goto(live_hub.at("/signin?lang=ar"))
+    await page.get_by_role("link", name="Clase 2A").click()
+    await page.get_by_role("link", name="ليلى").click()
+    first = page.get_by_role("group", name="صورتك الأولى")
+    second = page.get_by_role("group", name="صورتك الثانية")
+    # The wrong order is refused, in the child's language, and nothing is signed in.
+    await first.locator("label", has_text="⭐").click()
+    await second.locator("label", has_text="🐶").click()
+    await page.get_by_role("button", name="تسجيل الدخول").click()
+    await expect(page.get_by_role("alert")).to_be_visible()
+    await screenshots.take(page, "wrong pictures")
+    await check_page(page, "picture password (ar)")
+    assert "hub_learner" not in {c["name"] for c in await page.context.cookies()}
+    await first.locator("label", has_text="🐶").click()
+    await second.locator("label", has_text="⭐").click()
+    await expect(first.locator("input[value=dog]")).to_be_checked()
+    await screenshots.take(page, "pictures chosen")
+    await page.get_by_role("button", name="تسجيل الدخول").click()
+    await expect(page.get_by_text("مرحبًا يا ليلى")).to_be_visible()
+    await expect(page.locator("html")).to_have_attribute("dir", "rtl")
