@@ -117,3 +117,17 @@ async def test_everything_works_with_javascript_off(
     types = [kind for kind, _ in await live_hub.events(learner)]
     assert types.count("quiz_scored") == 1
     assert types.count("lesson_completed") == 2  # the quiz, and the text lesson
+
+
+async def test_the_skip_link_shows_only_with_the_keyboard(live_hub: LiveHub, page: Page) -> None:
+    await live_hub.install_samples()
+    for lang in ("en", "ar"):
+        await page.goto(live_hub.at(f"/?lang={lang}"))
+        skip = page.locator("a.skip")
+        hidden = await skip.bounding_box()
+        assert hidden is not None and hidden["width"] <= 1 and hidden["height"] <= 1, hidden
+        await page.keyboard.press("Tab")
+        await expect(skip).to_be_focused()
+        shown = await skip.bounding_box()
+        assert shown is not None and shown["width"] > 40 and shown["x"] >= 0, shown
+        assert shown["x"] + shown["width"] <= 360, shown
