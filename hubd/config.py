@@ -44,6 +44,8 @@ class StorageSection:
 @dataclass(frozen=True, slots=True)
 class AdminSection:
     login_card_url: str = "http://hub.lan"
+    # Printed under it: the hub's IP address, for phones that cannot resolve hub.lan.
+    login_card_address: str = ""
     max_failed_logins: int = 10
     session_hours: int = 12
 
@@ -217,6 +219,9 @@ def _validate(config: Config) -> None:
         raise ConfigError("Setting admin.session_hours must be between 1 and 720.")
     if not config.admin.login_card_url.startswith(("http://", "https://")):
         raise ConfigError("Setting admin.login_card_url must start with http:// or https://.")
+    address = config.admin.login_card_address
+    if address and not address.startswith(("http://", "https://")):
+        raise ConfigError("Setting admin.login_card_address must start with http:// or https://.")
     if not (2 <= len(config.hub.default_language) <= 3 and config.hub.default_language.isalpha()):
         raise ConfigError("Setting hub.default_language must be a language code such as 'es'.")
     if bool(config.fleet.id) != bool(config.fleet.root_public_key):

@@ -61,6 +61,7 @@ def test_relative_data_dir_is_taken_from_the_config_folder(tmp_path: Path) -> No
         ("[logging]\nlevel = 'LOUD'\n", "logging.level must be one of"),
         ("[hub\nname = 1\n", "is not valid TOML"),
         ("web = 3\n", "[web] must be a table"),
+        ("[admin]\nlogin_card_address = '10.42.0.1'\n", "must start with http:// or https://"),
     ],
 )
 def test_bad_config_is_refused_with_one_clear_sentence(

@@ -53,9 +53,10 @@ async def give_new_secrets(request: web.Request, learner_ids: Sequence[str]) -> 
 
 def render_cards(request: web.Request, cards: list[roster.Card], back: str) -> web.Response:
     url = request.app[keys.CONFIG].admin.login_card_url
+    address = request.app[keys.CONFIG].admin.login_card_address
     return render(
         request, "admin/cards.html", staff=current_staff(request), cards=cards,
-        pictures=PICTURES, url=url, back=back,
+        pictures=PICTURES, url=url, address=address if address != url else "", back=back,
         qr=qr_svg(url, translate(request, "Open this address on the hub's Wi-Fi")),
     )
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import uuid
 
 import aiohttp
+from aiohttp.test_utils import TestClient, TestServer
 
+from hubd.config import AdminSection, Config
 from hubd.content.install import install_folder
+from hubd.deps import Deps
 from hubd.storage import learning, progress
 from hubd.sync.events import NewEvent
 from hubd.web import keys
+from hubd.web.app import create_app
 from tests.conftest import CourseFactory
 from tests.integration.admin.staffroom import (
     HubClient,
@@ -306,3 +311,20 @@ async def test_changing_the_sign_in_style_prepares_the_other_secret(client: HubC
     await hashes_ready(client)
     assert await count(client, "SELECT count(*) FROM learners WHERE pin_hash IS NOT NULL") == 0
     assert await count(client, "SELECT count(*) FROM learners WHERE picture IS NOT NULL") == 1
+
+
+async def test_login_cards_print_the_hubs_ip_address_under_its_name(
+    config: Config, deps: Deps
+) -> None:
+    with_address = dataclasses.replace(
+        config, admin=AdminSection(login_card_address="http://10.42.0.1")
+    )
+    async with TestClient(TestServer(create_app(with_address, deps))) as client:
+        await set_up_hub(client)
+        group_id = await make_group(client, "Clase 4B")
+        await post_form(
+            client, "/admin/learners", {"name": "Amina", "group": group_id}, page="/admin/learners"
+        )
+        cards = await (await client.get(f"/admin/groups/{group_id}/cards?lang=es")).text()
+    assert "http://hub.lan</span>" in cards
+    assert '<span class="card-url">o http://10.42.0.1</span>' in cards
