@@ -264,6 +264,25 @@ async def lesson_states(
     return {str(r[0]): LessonState(True, bool(r[1]), r[2], r[3], r[4]) for r in rows}
 
 
+async def assigned_lessons(
+    db: ReadConnection, learner_id: str, course_id: str
+) -> dict[str, str | None]:
+    """Lessons of a course the learner's groups were given one by one: {lesson id: due date}.
+    Empty when the whole course is assigned (or nothing of it)."""
+    rows = await fetch_all(
+        db,
+        "SELECT a.lesson_id, min(a.due_date) FROM assignments a"
+        " JOIN group_members m ON m.group_id = a.group_id"
+        " JOIN learner_groups g ON g.group_id = a.group_id AND g.archived = 0"
+        " WHERE m.learner_id = ? AND a.course_id = ? AND a.removed = 0"
+        " GROUP BY a.lesson_id",
+        (learner_id, course_id),
+    )
+    if any(r[0] is None for r in rows):
+        return {}
+    return {str(r[0]): r[1] for r in rows}
+
+
 async def attempt_answers(
     db: ReadConnection, learner_id: str, course_id: str, lesson_id: str, attempt: str
 ) -> dict[str, bool]:

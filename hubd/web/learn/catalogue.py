@@ -88,6 +88,11 @@ async def course_page(request: web.Request) -> web.Response:
             if learner and outline
             else {}
         )
+        assigned = (
+            await learning.assigned_lessons(db, learner.learner_id, course_id)
+            if learner and outline
+            else {}
+        )
     if outline is None:
         raise NotFound("There is no such course on this hub.")
     course, lessons = outline.course, outline.lessons
@@ -107,6 +112,7 @@ async def course_page(request: web.Request) -> web.Response:
         course=course,
         modules=modules,
         states=states,
+        assigned=assigned,
         completed=completed,
         percent=round(100 * completed / len(lessons)) if lessons else 0,
         dir=text_direction(course.language),

@@ -52,6 +52,40 @@ async def test_assigned_course_comes_first_with_its_progress(
     assert '<progress class="progress" max="100" value="17"' in mine
 
 
+async def test_lessons_given_one_by_one_are_marked_on_the_course_page(
+    client: HubClient, make_course: Any
+) -> None:
+    await install(client, make_course())
+    amina = await Classroom().add(client, "Amina")
+
+    def assign(lessons: list[str | None]) -> Any:
+        def write(conn: Any) -> None:
+            conn.execute("UPDATE assignments SET removed = 1")
+            for n, lesson in enumerate(lessons):
+                conn.execute(
+                    "INSERT INTO assignments (assignment_id, group_id, course_id, lesson_id,"
+                    " due_date, updated_hlc) VALUES (?, ?, 'fracciones', ?, ?, 1)",
+                    (f"a{n}-{lesson}", amina.group_id, lesson, "2026-12-01" if n else None),
+                )
+
+        return write
+
+    await client.app[keys.STORE].write(assign(["video", "juego"]))
+    await sign_in(client, amina)
+    page = await (await client.get("/courses/fracciones")).text()
+    marked = re.findall(
+        r'lessons/(\w+)">[^<]*</a>\s*<span class="badge assigned"[^>]*>([^<]*)', page
+    )
+    assert marked == [
+        ("video", "From your teacher"),
+        ("juego", "From your teacher · Due 2026-12-01"),
+    ]
+    # The whole course given: no lesson is singled out.
+    await client.app[keys.STORE].write(assign([None, "video"]))
+    page = await (await client.get("/courses/fracciones?lang=es")).text()
+    assert "badge assigned" not in page
+
+
 async def test_continue_points_at_the_next_lesson_after_a_finished_one(
     client: HubClient, make_course: Any
 ) -> None:
