@@ -61,8 +61,12 @@ def _clock_json(app: web.Application) -> dict[str, Any]:
     moved = wall.last_correction
     last = None
     if moved is not None:
-        last = {"by": moved.by, "ahead_ms": moved.ahead_ms, "at_ms": moved.at_ms}
-        last["devices"] = moved.devices
+        last = {
+            "by": moved.by,
+            "ahead_ms": moved.ahead_ms,
+            "at_ms": moved.at_ms,
+            "devices": moved.devices,
+        }
     return {"now_ms": app[keys.DEPS].wall_ms(), "corrected_ms": wall.offset_ms, "last": last}
 
 
