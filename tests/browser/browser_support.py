@@ -135,13 +135,17 @@ async def visit_every_page(
     hub: LiveHub,
     start: str,
     *,
+    lang: str,
     links: str,
     kind_of: Callable[[str], str],
     check: Callable[[Page, str], Awaitable[None]],
+    who: str = "",
 ) -> set[str]:
-    """Follow the links matching the CSS selector ``links`` from ``start``, one page of each
-    kind (``kind_of`` a path), checking each page as a person sees it; the kinds visited.
-    Files, downloads and language switches are not pages of their own."""
+    """In language ``lang``, follow the links matching the CSS selector ``links`` from
+    ``start``, one page of each kind (``kind_of`` a path), checking each page as a person sees
+    it (``check(page, where)``); the kinds visited. Files, downloads and language switches are
+    not pages of their own."""
+    await page.goto(hub.at(f"{start}?lang={lang}"))
     queue, kinds = [start], set()
     while queue:
         path = queue.pop(0)
@@ -152,7 +156,7 @@ async def visit_every_page(
         assert response is not None and response.status == 200, path
         if "text/html" not in (response.headers.get("content-type") or ""):
             continue
-        await check(page, path)
+        await check(page, f"{path} ({who}{lang})")
         targets = "links => links.map(a => a.getAttribute('href') || a.getAttribute('src'))"
         for href in await page.eval_on_selector_all(links, targets):
             target = urlsplit(href)

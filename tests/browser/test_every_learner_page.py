@@ -26,30 +26,22 @@ async def test_every_learner_page_passes_axe_in_english_and_arabic(
     await live_hub.install_samples()
     await live_hub.add_learner("Amina")
     for lang in ("en", "ar"):  # a guest: the catalogue and the sign-in steps down to the PIN
-        await page.goto(live_hub.at(f"/?lang={lang}"))
-
-        async def check_guest(page: Page, path: str, lang: str = lang) -> None:
-            await check_page(page, f"{path} (guest, {lang})")
-
         kinds = await visit_every_page(
-            page, live_hub, "/", links="a[href^='/']", kind_of=page_kind, check=check_guest
-        )
+            page, live_hub, "/", lang=lang, links="a[href^='/']", kind_of=page_kind,
+            check=check_page, who="guest, ",
+        )  # fmt: skip
         assert any(re.fullmatch(r"/signin/[^/]+/[^/]+", k) for k in kinds), sorted(kinds)
     await page.goto(live_hub.at("/?lang=en"))
     await sign_in(page, live_hub)
     for lang in ("en", "ar"):
-        await page.goto(live_hub.at(f"/?lang={lang}"))
-
-        async def check(page: Page, path: str, lang: str = lang) -> None:
-            await check_page(page, f"{path} ({lang})")
-
         kinds = await visit_every_page(
             page,
             live_hub,
             "/",
+            lang=lang,
             links="a[href^='/']:not([href^='/admin']), iframe[src^='/pdf-viewer']",
             kind_of=page_kind,
-            check=check,
+            check=check_page,
         )
         lessons = [p for p in kinds if "/lessons/" in p]
         assert len(lessons) >= 15 and any("pdf-viewer" in p for p in kinds), sorted(kinds)

@@ -28,12 +28,8 @@ async def test_every_admin_page_passes_axe_in_english_and_arabic(
     await live_hub.add_learner("Nour")
     await set_up(page, live_hub)
     for lang in ("en", "ar"):
-        await page.goto(live_hub.at(f"/admin?lang={lang}"))
-
-        async def check(page: Page, path: str, lang: str = lang) -> None:
-            await check_page(page, f"{path} ({lang})")
-
         kinds = await visit_every_page(
-            page, live_hub, "/admin", links="a[href^='/admin']", kind_of=page_kind, check=check
-        )
+            page, live_hub, "/admin", lang=lang, links="a[href^='/admin']", kind_of=page_kind,
+            check=check_page,
+        )  # fmt: skip
         assert len(kinds) >= 10, sorted(kinds)
